@@ -308,7 +308,7 @@ pub fn decrypt_key(
     Ok(key)
 }
 
-/// Whether a key file is encrypted (it starts with [`MAGIC`]) or PKCS#8 PEM.
+/// Whether a key file is PKCS#8 PEM (otherwise it must be the encrypted format).
 fn is_pkcs8_pem(bytes: &[u8]) -> bool {
     bytes.starts_with(PEM_PREFIX.as_bytes())
 }
@@ -345,42 +345,82 @@ fn check_permissions(_path: &Path, _file: &std::fs::File) -> Result<(), KeyFileE
     Ok(())
 }
 
-/// Whether the key file at `path` needs a passphrase (is encrypted).
-pub fn is_encrypted(path: &Path) -> Result<bool, KeyFileError> {
-    let bytes = read_private_file(path)?;
-    Ok(!is_pkcs8_pem(&bytes))
+/// A key file that has been read and checked as far as possible without a passphrase.
+pub enum KeyFile {
+    /// An unencrypted PKCS#8 key: ready to use.
+    Plain(Ed25519SigningKey),
+    /// An intact encrypted key file: [`KeyFile::unlock`] needs the passphrase.
+    Encrypted {
+        /// The file, for error messages.
+        path: PathBuf,
+        /// The file's bytes.
+        bytes: Zeroizing<Vec<u8>>,
+        /// The public key recorded in the header (authenticated only once decrypted).
+        public: Ed25519VerifyingKey,
+    },
 }
 
-/// Loads the private key at `path`; `passphrase` is asked for only if the file is encrypted.
+impl KeyFile {
+    /// Reads `path`: refuses loose permissions, then checks format, version, length, checksum,
+    /// key type and KDF parameters.
+    pub fn open(path: &Path) -> Result<Self, KeyFileError> {
+        let bytes = read_private_file(path)?;
+        if is_pkcs8_pem(&bytes) {
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| KeyFileError::NotAKeyFile { path: path.into() })?;
+            return Ed25519SigningKey::from_pkcs8_pem(text)
+                .map(KeyFile::Plain)
+                .map_err(|_| KeyFileError::Corrupted { path: path.into() });
+        }
+        let header = parse_header(path, &bytes)?;
+        let public = Ed25519VerifyingKey::from_bytes(&header.public)
+            .map_err(|_| KeyFileError::Corrupted { path: path.into() })?;
+        Ok(KeyFile::Encrypted {
+            path: path.into(),
+            bytes,
+            public,
+        })
+    }
+
+    /// Whether [`KeyFile::unlock`] needs a passphrase.
+    pub fn is_encrypted(&self) -> bool {
+        matches!(self, KeyFile::Encrypted { .. })
+    }
+
+    /// The public key (for an encrypted file, as recorded in its header).
+    pub fn public_key(&self) -> Ed25519VerifyingKey {
+        match self {
+            KeyFile::Plain(k) => k.verifying_key(),
+            KeyFile::Encrypted { public, .. } => *public,
+        }
+    }
+
+    /// The private key; `passphrase` is called only for an encrypted file.
+    pub fn unlock<E: From<KeyFileError>>(
+        self,
+        passphrase: impl FnOnce() -> Result<SecretString, E>,
+    ) -> Result<Ed25519SigningKey, E> {
+        match self {
+            KeyFile::Plain(k) => Ok(k),
+            KeyFile::Encrypted { path, bytes, .. } => {
+                Ok(decrypt_key(&path, &bytes, &passphrase()?)?)
+            }
+        }
+    }
+}
+
+/// Loads the private key at `path`; `passphrase` is asked for only if the file is encrypted, and
+/// only after the file has passed every check that needs no passphrase.
 pub fn load_signing_key(
     path: &Path,
     passphrase: impl FnOnce() -> Result<SecretString, KeyFileError>,
 ) -> Result<Ed25519SigningKey, KeyFileError> {
-    let bytes = read_private_file(path)?;
-    if is_pkcs8_pem(&bytes) {
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| KeyFileError::NotAKeyFile { path: path.into() })?;
-        return Ed25519SigningKey::from_pkcs8_pem(text)
-            .map_err(|_| KeyFileError::Corrupted { path: path.into() });
-    }
-    // Check the header before asking for a passphrase, so a damaged file is reported as such.
-    parse_header(path, &bytes)?;
-    decrypt_key(path, &bytes, &passphrase()?)
+    KeyFile::open(path)?.unlock(passphrase)
 }
 
 /// The public key of the key file at `path`, without decrypting it.
 pub fn read_public_key(path: &Path) -> Result<Ed25519VerifyingKey, KeyFileError> {
-    let bytes = read_private_file(path)?;
-    if is_pkcs8_pem(&bytes) {
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| KeyFileError::NotAKeyFile { path: path.into() })?;
-        return Ed25519SigningKey::from_pkcs8_pem(text)
-            .map(|k| k.verifying_key())
-            .map_err(|_| KeyFileError::Corrupted { path: path.into() });
-    }
-    let header = parse_header(path, &bytes)?;
-    Ed25519VerifyingKey::from_bytes(&header.public)
-        .map_err(|_| KeyFileError::Corrupted { path: path.into() })
+    Ok(KeyFile::open(path)?.public_key())
 }
 
 /// How [`write_key_file`] encodes the key.

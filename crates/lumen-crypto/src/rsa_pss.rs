@@ -92,3 +92,62 @@ impl RsaPssVerifyingKey {
             .map_err(|_| CryptoError::SignatureInvalid { algorithm: ALG })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// PKCS#1 `RSAPublicKey { n, e = 65537 }` for an odd modulus of `bytes` bytes with the top bit set.
+    fn pkcs1(bytes: usize) -> Vec<u8> {
+        let mut n = vec![0xc5u8; bytes];
+        n[bytes - 1] = 0x01;
+        let mut int_n = vec![0x02];
+        let body_len = bytes + 1; // leading zero keeps the INTEGER positive
+        int_n.extend(der_len(body_len));
+        int_n.push(0);
+        int_n.extend(n);
+        let mut seq_body = int_n;
+        seq_body.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+        let mut out = vec![0x30];
+        out.extend(der_len(seq_body.len()));
+        out.extend(seq_body);
+        out
+    }
+
+    fn der_len(len: usize) -> Vec<u8> {
+        if len < 0x80 {
+            vec![len as u8]
+        } else if len < 0x100 {
+            vec![0x81, len as u8]
+        } else {
+            vec![0x82, (len >> 8) as u8, len as u8]
+        }
+    }
+
+    #[test]
+    fn keys_below_2048_bits_are_refused() {
+        assert!(matches!(
+            RsaPssVerifyingKey::from_pkcs1_der(&pkcs1(128)),
+            Err(CryptoError::RsaKeyTooSmall {
+                bits: 1024,
+                min_bits: 2048
+            })
+        ));
+        assert!(matches!(
+            RsaPssVerifyingKey::from_pkcs1_der(&pkcs1(255)),
+            Err(CryptoError::RsaKeyTooSmall { bits: 2040, .. })
+        ));
+        let k = RsaPssVerifyingKey::from_pkcs1_der(&pkcs1(256)).unwrap();
+        assert_eq!(k.bits(), 2048);
+        // A signature of the wrong length is refused before any arithmetic.
+        assert!(matches!(
+            k.verify_pss_sha256(b"m", &[1u8; 255], 32),
+            Err(CryptoError::InvalidLength {
+                expected: 256,
+                actual: 255,
+                ..
+            })
+        ));
+        assert!(k.verify_pss_sha256(b"m", &[1u8; 256], 32).is_err());
+    }
+}

@@ -2,6 +2,8 @@
 //! input bytes `i % 251`, keyed-hash key `whats the Elvish word for friend`, derive-key context
 //! `BLAKE3 2019-12-27 16:29:52 test vectors context`; each output is 131 bytes of extended output,
 //! whose first 32 bytes must equal the default-length output.
+// Test helpers outside #[test] functions may panic: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use lumen_crypto::encoding::hex_decode;
 use lumen_crypto::hash::{Blake3Hasher, Hasher, blake3, blake3_derive_key, blake3_keyed};
