@@ -221,14 +221,19 @@ const PARALLEL_THRESHOLD: usize = 32;
 /// randomized batch equation is not used).
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), CryptoError>> {
     let one = |it: &BatchItem<'_>| it.key.verify(it.message, it.signature);
+    if items.len() < PARALLEL_THRESHOLD {
+        return items.iter().map(one).collect();
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if items.len() < PARALLEL_THRESHOLD || threads < 2 {
+    if threads < 2 {
         return items.iter().map(one).collect();
     }
     let chunk = items.len().div_ceil(threads);
+    let mut parts = items.chunks(chunk);
+    let first = parts.next().unwrap_or_default();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
+        // The other parts run on new threads while this thread verifies the first part.
+        let handles: Vec<_> = parts
             .map(|part| {
                 (
                     part,
@@ -236,16 +241,17 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), CryptoError>> {
                 )
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|(part, handle)| {
-                // A verification cannot panic; should the thread die anyway, verify that part here
-                // rather than propagate a panic or report success.
+        let mut results: Vec<Result<(), CryptoError>> = first.iter().map(one).collect();
+        for (part, handle) in handles {
+            // A verification cannot panic; should the thread die anyway, verify that part here
+            // rather than propagate a panic or report success.
+            results.extend(
                 handle
                     .join()
-                    .unwrap_or_else(|_| part.iter().map(one).collect())
-            })
-            .collect()
+                    .unwrap_or_else(|_| part.iter().map(one).collect()),
+            );
+        }
+        results
     })
 }
 
