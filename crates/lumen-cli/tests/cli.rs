@@ -32,6 +32,13 @@ fn generate(dir: &Path, name: &str) -> String {
     v["public_key"].as_str().unwrap().to_owned()
 }
 
+/// `lumen verify --public-key KEY --signature SIG INPUT` in `dir`.
+fn verify(dir: &Path, key: &str, sig: &str, input: &str) -> assert_cmd::assert::Assert {
+    lumen(dir)
+        .args(["verify", "--public-key", key, "--signature", sig, input])
+        .assert()
+}
+
 #[test]
 fn generate_sign_verify_and_tamper() {
     let tmp = tempfile::tempdir().unwrap();
@@ -82,16 +89,7 @@ fn generate_sign_verify_and_tamper() {
 
     // Verify with each accepted public-key form.
     for key in [public_hex.as_str(), "alice.pub.pem", "alice.key"] {
-        lumen(dir)
-            .args([
-                "verify",
-                "--public-key",
-                key,
-                "--signature",
-                "release.sig",
-                "release.json",
-            ])
-            .assert()
+        verify(dir, key, "release.sig", "release.json")
             .code(0)
             .stderr(predicate::str::contains("verified"));
     }
@@ -100,16 +98,7 @@ fn generate_sign_verify_and_tamper() {
     let mut body = std::fs::read(dir.join("release.json")).unwrap();
     body[30] ^= 0x01;
     std::fs::write(dir.join("tampered.json"), &body).unwrap();
-    lumen(dir)
-        .args([
-            "verify",
-            "--public-key",
-            &public_hex,
-            "--signature",
-            "release.sig",
-            "tampered.json",
-        ])
-        .assert()
+    verify(dir, &public_hex, "release.sig", "tampered.json")
         .code(1)
         .stderr(predicate::str::contains("does not verify").and(predicate::str::contains("hint:")));
 
@@ -122,31 +111,11 @@ fn generate_sign_verify_and_tamper() {
     .unwrap();
     raw[5] ^= 0x40;
     std::fs::write(dir.join("bad.sig"), &raw).unwrap();
-    lumen(dir)
-        .args([
-            "verify",
-            "--public-key",
-            &public_hex,
-            "--signature",
-            "bad.sig",
-            "release.json",
-        ])
-        .assert()
-        .code(1);
+    verify(dir, &public_hex, "bad.sig", "release.json").code(1);
 
     // Another key's signature: exit status 1.
     let other = generate(dir, "bob.key");
-    lumen(dir)
-        .args([
-            "verify",
-            "--public-key",
-            &other,
-            "--signature",
-            "release.sig",
-            "release.json",
-        ])
-        .assert()
-        .code(1);
+    verify(dir, &other, "release.sig", "release.json").code(1);
 }
 
 #[test]

@@ -77,11 +77,9 @@ impl Ed25519SigningKey {
     /// The key as a PKCS#8 v2 (RFC 8410) PEM document, zeroized on drop.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, CryptoError> {
         use ed25519_dalek::pkcs8::EncodePrivateKey;
-        let pem = self
-            .0
+        self.0
             .to_pkcs8_pem(spki::der::pem::LineEnding::LF)
-            .map_err(|_| CryptoError::EncodingMalformed { what: "PKCS#8" })?;
-        Ok(Zeroizing::new(pem.to_string()))
+            .map_err(|_| CryptoError::EncodingMalformed { what: "PKCS#8" })
     }
 
     /// Reads an RFC 8410 PKCS#8 PEM private key; if it carries a public key, it must match.

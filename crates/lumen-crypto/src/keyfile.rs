@@ -346,16 +346,15 @@ fn check_permissions(_path: &Path, _file: &std::fs::File) -> Result<(), KeyFileE
 }
 
 /// A key file that has been read and checked as far as possible without a passphrase.
-pub enum KeyFile {
+pub struct KeyFile(KeyFileInner);
+
+enum KeyFileInner {
     /// An unencrypted PKCS#8 key: ready to use.
     Plain(Ed25519SigningKey),
-    /// An intact encrypted key file: [`KeyFile::unlock`] needs the passphrase.
+    /// An intact encrypted key file, whose header has been checked.
     Encrypted {
-        /// The file, for error messages.
         path: PathBuf,
-        /// The file's bytes.
         bytes: Zeroizing<Vec<u8>>,
-        /// The public key recorded in the header (authenticated only once decrypted).
         public: Ed25519VerifyingKey,
     },
 }
@@ -369,29 +368,30 @@ impl KeyFile {
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| KeyFileError::NotAKeyFile { path: path.into() })?;
             return Ed25519SigningKey::from_pkcs8_pem(text)
-                .map(KeyFile::Plain)
+                .map(|k| KeyFile(KeyFileInner::Plain(k)))
                 .map_err(|_| KeyFileError::Corrupted { path: path.into() });
         }
         let header = parse_header(path, &bytes)?;
         let public = Ed25519VerifyingKey::from_bytes(&header.public)
             .map_err(|_| KeyFileError::Corrupted { path: path.into() })?;
-        Ok(KeyFile::Encrypted {
+        Ok(KeyFile(KeyFileInner::Encrypted {
             path: path.into(),
             bytes,
             public,
-        })
+        }))
     }
 
     /// Whether [`KeyFile::unlock`] needs a passphrase.
     pub fn is_encrypted(&self) -> bool {
-        matches!(self, KeyFile::Encrypted { .. })
+        matches!(self.0, KeyFileInner::Encrypted { .. })
     }
 
-    /// The public key (for an encrypted file, as recorded in its header).
+    /// The public key (for an encrypted file, as recorded in its header; [`KeyFile::unlock`]
+    /// checks that the private key matches it).
     pub fn public_key(&self) -> Ed25519VerifyingKey {
-        match self {
-            KeyFile::Plain(k) => k.verifying_key(),
-            KeyFile::Encrypted { public, .. } => *public,
+        match &self.0 {
+            KeyFileInner::Plain(k) => k.verifying_key(),
+            KeyFileInner::Encrypted { public, .. } => *public,
         }
     }
 
@@ -400,9 +400,9 @@ impl KeyFile {
         self,
         passphrase: impl FnOnce() -> Result<SecretString, E>,
     ) -> Result<Ed25519SigningKey, E> {
-        match self {
-            KeyFile::Plain(k) => Ok(k),
-            KeyFile::Encrypted { path, bytes, .. } => {
+        match self.0 {
+            KeyFileInner::Plain(k) => Ok(k),
+            KeyFileInner::Encrypted { path, bytes, .. } => {
                 Ok(decrypt_key(&path, &bytes, &passphrase()?)?)
             }
         }

@@ -5,7 +5,7 @@
 
 use lumen_crypto::ed25519::Ed25519SigningKey;
 use lumen_crypto::keyfile::{
-    FILE_LEN, KdfParams, KeyFileFormat, decrypt_key, encrypt_key, load_signing_key,
+    FILE_LEN, KdfParams, KeyFile, KeyFileFormat, decrypt_key, encrypt_key, load_signing_key,
     read_public_key, write_key_file,
 };
 use lumen_crypto::{CryptoError, KeyFileError, SecretString};
@@ -24,6 +24,17 @@ fn sha256(b: &[u8]) -> [u8; 32] {
 fn reseal(bytes: &mut [u8]) {
     let sum = sha256(&bytes[..FILE_LEN - 32]);
     bytes[FILE_LEN - 32..].copy_from_slice(&sum);
+}
+
+/// Applies `edit` to a copy of `good`, recomputes the checksum, and tries to decrypt with "pw".
+fn decrypt_edited(
+    good: &[u8],
+    edit: impl FnOnce(&mut Vec<u8>),
+) -> Result<Ed25519SigningKey, KeyFileError> {
+    let mut bad = good.to_vec();
+    edit(&mut bad);
+    reseal(&mut bad);
+    decrypt_key(Path::new("k"), &bad, &pass("pw"))
 }
 
 fn load(path: &Path, passphrase: &str) -> Result<Ed25519SigningKey, KeyFileError> {
@@ -53,6 +64,7 @@ fn encrypted_round_trip_and_wrong_passphrase() {
     let back = load(&path, "correct horse battery staple").unwrap();
     assert_eq!(back.verifying_key(), key.verifying_key());
     assert_eq!(read_public_key(&path).unwrap(), key.verifying_key());
+    assert!(KeyFile::open(&path).unwrap().is_encrypted());
     assert!(matches!(
         load(&path, "Correct horse battery staple"),
         Err(KeyFileError::WrongPassphrase { .. })
@@ -86,6 +98,7 @@ fn unencrypted_pkcs8_round_trip() {
     write_key_file(&path, &key, KeyFileFormat::Unencrypted, false).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("-----BEGIN PRIVATE KEY-----"));
+    assert!(!KeyFile::open(&path).unwrap().is_encrypted());
     assert_eq!(
         std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
         0o600
@@ -127,17 +140,12 @@ fn every_single_byte_tamper_is_rejected() {
 
 #[test]
 fn deliberate_edits_with_a_recomputed_checksum_are_still_rejected() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("k");
     let key = Ed25519SigningKey::generate().unwrap();
     let good = encrypt_key(&key, &pass("pw"), KdfParams::MINIMUM).unwrap();
     // Salt, nonce, public key, ciphertext and tag: the AEAD (with the header as associated data)
     // rejects each edit. Bytes 9..23 (key type, KDF and its parameters) are checked separately.
     for i in (23..FILE_LEN - 32).step_by(3) {
-        let mut bad = good.clone();
-        bad[i] ^= 0x01;
-        reseal(&mut bad);
-        let err = decrypt_key(&path, &bad, &pass("pw"))
+        let err = decrypt_edited(&good, |b| b[i] ^= 0x01)
             .err()
             .unwrap_or_else(|| panic!("byte {i} accepted"));
         assert!(
@@ -146,40 +154,28 @@ fn deliberate_edits_with_a_recomputed_checksum_are_still_rejected() {
         );
     }
     // Key type, KDF id and KDF parameters.
-    let mut bad = good.clone();
-    bad[9] = 2;
-    reseal(&mut bad);
     assert!(matches!(
-        decrypt_key(&path, &bad, &pass("pw")),
+        decrypt_edited(&good, |b| b[9] = 2),
         Err(KeyFileError::UnknownKeyType { key_type: 2, .. })
     ));
-    let mut bad = good.clone();
-    bad[10] = 7;
-    reseal(&mut bad);
     assert!(matches!(
-        decrypt_key(&path, &bad, &pass("pw")),
+        decrypt_edited(&good, |b| b[10] = 7),
         Err(KeyFileError::UnsupportedKdf { .. })
     ));
-    let mut bad = good.clone();
-    bad[11..15].copy_from_slice(&u32::MAX.to_be_bytes()); // 4 TiB of memory: refused before Argon2 runs
-    reseal(&mut bad);
     assert!(matches!(
-        decrypt_key(&path, &bad, &pass("pw")),
+        // 4 TiB of memory: refused before Argon2 runs.
+        decrypt_edited(&good, |b| b[11..15]
+            .copy_from_slice(&u32::MAX.to_be_bytes())),
         Err(KeyFileError::UnsupportedKdf { .. })
     ));
-    let mut bad = good.clone();
-    bad[15] ^= 0x01; // the time cost becomes 2^24 + 2 passes
-    reseal(&mut bad);
     assert!(matches!(
-        decrypt_key(&path, &bad, &pass("pw")),
+        // The time cost becomes 2^24 + 2 passes.
+        decrypt_edited(&good, |b| b[15] ^= 0x01),
         Err(KeyFileError::UnsupportedKdf { .. })
     ));
     // A different valid time cost changes the derived key: the AEAD rejects it.
-    let mut bad = good.clone();
-    bad[18] = 3;
-    reseal(&mut bad);
     assert!(matches!(
-        decrypt_key(&path, &bad, &pass("pw")),
+        decrypt_edited(&good, |b| b[18] = 3),
         Err(KeyFileError::WrongPassphrase { .. })
     ));
 }
@@ -208,11 +204,8 @@ fn truncated_extended_and_unknown_version_files() {
         decrypt_key(&path, &longer, &pass("pw")),
         Err(KeyFileError::Truncated { .. })
     ));
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    reseal(&mut v2);
     assert!(matches!(
-        decrypt_key(&path, &v2, &pass("pw")),
+        decrypt_edited(&good, |b| b[8] = 2),
         Err(KeyFileError::UnknownVersion {
             version: 2,
             supported: 1,
