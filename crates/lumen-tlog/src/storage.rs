@@ -1,0 +1,106 @@
+//! Where a tiled log keeps its resources: a small synchronous trait and a filesystem backend.
+//!
+//! Resources are addressed by their tlog-tiles path (`checkpoint`, `tile/0/000.p/5`, …). Every
+//! write is atomic and durable: the bytes go to a temporary file in the target directory, are
+//! flushed to disk, and are renamed over the target, and the directory is flushed; a reader sees
+//! either the old resource or the new one, never a torn one, also after a crash.
+
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+/// Storage for a tiled log's resources.
+pub trait TileStorage {
+    /// The bytes at `path`, or `None` if there is no such resource.
+    fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
+    /// Replaces the resource at `path` with `bytes`, atomically and durably.
+    fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()>;
+}
+
+/// A [`TileStorage`] on a local directory, laid out exactly as the resources are served.
+#[derive(Debug, Clone)]
+pub struct FsStorage {
+    root: PathBuf,
+}
+
+impl FsStorage {
+    /// Storage rooted at `root` (created if missing).
+    pub fn new(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        std::fs::create_dir_all(&root)?;
+        Ok(Self { root })
+    }
+
+    /// The directory the resources live in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file for `path`, refusing anything but plain relative components.
+    pub fn file_path(&self, path: &str) -> io::Result<PathBuf> {
+        let rel = Path::new(path);
+        let plain = !path.is_empty()
+            && rel.components().all(
+                |c| matches!(c, Component::Normal(s) if !s.to_string_lossy().starts_with('.')),
+            );
+        if !plain {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("unsafe resource path {path:?}"),
+            ));
+        }
+        Ok(self.root.join(rel))
+    }
+}
+
+impl TileStorage for FsStorage {
+    fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(self.file_path(path)?) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        let target = self.file_path(path)?;
+        let dir = target.parent().unwrap_or(&self.root).to_path_buf();
+        std::fs::create_dir_all(&dir)?;
+        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&dir)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(&target).map_err(|e| e.error)?;
+        std::fs::File::open(&dir)?.sync_all()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_then_read_and_refuse_escapes() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        assert_eq!(s.read("tile/0/000.p/1").unwrap(), None);
+        s.write("tile/0/000.p/1", b"abc").unwrap();
+        s.write("tile/0/000.p/1", b"abcd").unwrap();
+        assert_eq!(s.read("tile/0/000.p/1").unwrap().unwrap(), b"abcd");
+        for bad in [
+            "",
+            "../x",
+            "/etc/passwd",
+            "tile/../../x",
+            "tile/.tmp-x",
+            "./checkpoint",
+        ] {
+            assert!(s.write(bad, b"x").is_err(), "{bad:?}");
+            assert!(s.read(bad).is_err(), "{bad:?}");
+        }
+        // No temporary files are left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("tile/0/000.p"))
+            .unwrap()
+            .collect();
+        assert_eq!(leftovers.len(), 1);
+    }
+}
