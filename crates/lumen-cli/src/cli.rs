@@ -22,6 +22,130 @@ pub(crate) enum Command {
     Verify(VerifyArgs),
     /// Walk through key generation, signing and verification in a temporary directory.
     Demo,
+    /// Run and use a transparency log (C2SP tlog-tiles).
+    #[command(subcommand)]
+    Log(LogCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogCommand {
+    /// Create a new, empty log in a directory and a signing key for its checkpoints.
+    ///
+    /// Prints the log's verifier key (`name+hash+base64`), which clients use to check checkpoints.
+    Init(LogInitArgs),
+    /// Append files to a log, one entry each, and print their indices.
+    Append(LogAppendArgs),
+    /// Serve a log over HTTP: `GET /checkpoint`, `GET /tile/...`, and `POST /add`.
+    Serve(LogServeArgs),
+    /// Print a receipt (C2SP tlog-proof) that entry INDEX is in the log's current checkpoint.
+    Prove(LogProveArgs),
+    /// Check a receipt for an entry offline; exits 1 if it does not verify.
+    VerifyReceipt(LogVerifyReceiptArgs),
+    /// Check that a log's current checkpoint extends a trusted one; exits 1 on a fork or rollback.
+    Monitor(LogMonitorArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogProveArgs {
+    /// The log's directory.
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// The entry's index.
+    #[arg(long)]
+    pub(crate) index: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogVerifyReceiptArgs {
+    /// The log's verifier key (`name+hash+base64`, as printed by `lumen log init`).
+    #[arg(long)]
+    pub(crate) vkey: String,
+    /// The log's origin [default: the verifier key's name].
+    #[arg(long)]
+    pub(crate) origin: Option<String>,
+    /// The receipt file.
+    #[arg(long)]
+    pub(crate) receipt: PathBuf,
+    /// Print the verified facts as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The entry the receipt is for (`-` for stdin).
+    pub(crate) entry: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogMonitorArgs {
+    /// The log's verifier key (`name+hash+base64`).
+    #[arg(long)]
+    pub(crate) vkey: String,
+    /// The log's origin [default: the verifier key's name].
+    #[arg(long)]
+    pub(crate) origin: Option<String>,
+    /// The last checkpoint this monitor trusts (a signed checkpoint file).
+    #[arg(long)]
+    pub(crate) trusted: PathBuf,
+    /// A copy of the log (its checkpoint and tiles), e.g. a local mirror.
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// After a consistent update, replace the trusted file with the new checkpoint.
+    #[arg(long)]
+    pub(crate) update: bool,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogTarget {
+    /// The log's directory (its tiles, entry bundles and checkpoint).
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// The file holding the log's note signing key (`PRIVATE+KEY+...`, mode 0600).
+    #[arg(long)]
+    pub(crate) key: PathBuf,
+    /// The checkpoint origin line [default: the signing key's name].
+    #[arg(long)]
+    pub(crate) origin: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogInitArgs {
+    /// The log's directory (its tiles, entry bundles and checkpoint).
+    #[arg(long)]
+    pub(crate) dir: PathBuf,
+    /// Where to write the new signing key; it must not be inside the log directory.
+    #[arg(long)]
+    pub(crate) key: PathBuf,
+    /// The log's name: its checkpoint origin and key name, e.g. `log.example.com/lumen`.
+    #[arg(long)]
+    pub(crate) origin: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogAppendArgs {
+    #[command(flatten)]
+    pub(crate) log: LogTarget,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The files to append, each as one entry (`-` for stdin).
+    #[arg(required = true)]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LogServeArgs {
+    #[command(flatten)]
+    pub(crate) log: LogTarget,
+    /// The address to listen on; port 0 picks a free port. The bound address is printed first.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(crate) listen: std::net::SocketAddr,
+    /// Close a batch once it holds this many entries.
+    #[arg(long, default_value_t = 4096)]
+    pub(crate) max_batch: usize,
+    /// Close a batch this many milliseconds after its first entry.
+    #[arg(long, default_value_t = 50)]
+    pub(crate) max_delay_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
         Command::Demo => demo(),
+        Command::Log(cmd) => crate::log_cmd::run(cmd),
     }
 }
 
@@ -156,7 +157,7 @@ fn print_public(key: &Ed25519VerifyingKey, json: bool) -> Result<(), CliError> {
     write_stdout(out.as_bytes())
 }
 
-fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|()| out.flush())
@@ -219,7 +220,7 @@ fn key_public(args: PublicArgs) -> Result<(), CliError> {
     print_public(&key, args.json)
 }
 
-fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
+pub(crate) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
     let mut buf = Vec::new();
     let result = if path.as_os_str() == "-" {
         std::io::stdin()

@@ -8,6 +8,8 @@
 mod cli;
 mod commands;
 mod error;
+mod log_cmd;
+mod log_server;
 
 use clap::Parser as _;
 use std::process::ExitCode;

@@ -313,8 +313,9 @@ fn is_pkcs8_pem(bytes: &[u8]) -> bool {
     bytes.starts_with(PEM_PREFIX.as_bytes())
 }
 
-/// Reads a key file after checking its permissions, capping the read at 64 KiB.
-fn read_private_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
+/// Reads a file that holds a secret after checking that only its owner can read it (group- or
+/// world-readable files are refused), capping the read at 64 KiB.
+pub fn read_private_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
     let file = std::fs::File::open(path).map_err(io_err(path))?;
     check_permissions(path, &file)?;
     let mut bytes = Zeroizing::new(Vec::new());

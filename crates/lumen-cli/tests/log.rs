@@ -1,0 +1,480 @@
+//! End-to-end tests of `lumen log init | append | serve` with the real binary and a real HTTP
+//! server on loopback.
+
+// Test helpers outside #[test] functions may panic: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use assert_cmd::Command;
+use lumen_tlog::checkpoint::VerifiedCheckpoint;
+use lumen_tlog::merkle::{leaf_hash, prove_inclusion, root_from_source, verify_inclusion};
+use lumen_tlog::note::Verifiers;
+use lumen_tlog::storage::TileStorage;
+use lumen_tlog::tiles::{TileHashReader, decode_entry_bundle};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+
+const ORIGIN: &str = "log.example.com/test";
+
+fn lumen(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("lumen").expect("the lumen binary is built by cargo test");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// `lumen log init`; returns the verifier key it prints.
+fn init(dir: &Path) -> String {
+    let out = lumen(dir)
+        .args([
+            "log", "init", "--dir", "log", "--key", "log.key", "--origin", ORIGIN,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out).unwrap().trim().to_owned()
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, headers lowercased, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers, raw[split + 4..].to_vec())
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
+    headers
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// The served log as a `TileStorage`, so proofs are computed from tiles fetched over HTTP.
+struct HttpTiles(String);
+impl TileStorage for HttpTiles {
+    fn read(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
+        match http(&self.0, "GET", &format!("/{path}"), b"") {
+            (200, _, body) => Ok(Some(body)),
+            (404, _, _) => Ok(None),
+            (s, _, _) => Err(std::io::Error::other(format!("status {s}"))),
+        }
+    }
+    fn write(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
+        Err(std::io::Error::other("read-only"))
+    }
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(dir: &Path) -> Self {
+        let bin = assert_cmd::cargo::cargo_bin("lumen");
+        let mut child = std::process::Command::new(bin)
+            .current_dir(dir)
+            .args([
+                "log",
+                "serve",
+                "--dir",
+                "log",
+                "--key",
+                "log.key",
+                "--listen",
+                "127.0.0.1:0",
+                "--max-delay-ms",
+                "20",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("http://")
+            .expect("serve prints its address first")
+            .to_owned();
+        Self { child, addr }
+    }
+
+    /// Stops the server with SIGINT and checks it exits cleanly.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "serve exited with {status}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn init_and_append_publish_verifiable_checkpoints() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let vkey = init(dir);
+    assert!(vkey.starts_with(&format!("{ORIGIN}+")));
+    std::fs::write(dir.join("e1"), b"first entry").unwrap();
+    std::fs::write(dir.join("e2"), b"second entry").unwrap();
+    let out = lumen(dir)
+        .args([
+            "log", "append", "--dir", "log", "--key", "log.key", "e1", "e2",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap(), "0\te1\n1\te2\n");
+    let raw = std::fs::read(dir.join("log/checkpoint")).unwrap();
+    let verifiers = Verifiers::from_vkeys([vkey.as_str()]).unwrap();
+    let cp = VerifiedCheckpoint::open(&raw, ORIGIN, &verifiers).unwrap();
+    assert_eq!(cp.checkpoint().size(), 2);
+    // A second init on the same directory and a loose key file are refused.
+    lumen(dir)
+        .args([
+            "log",
+            "init",
+            "--dir",
+            "log",
+            "--key",
+            "other.key",
+            "--origin",
+            ORIGIN,
+        ])
+        .assert()
+        .code(2);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.join("log.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    lumen(dir)
+        .args(["log", "append", "--dir", "log", "--key", "log.key", "e1"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("chmod 600"));
+}
+
+#[test]
+fn serve_adds_entries_and_serves_tiles_that_prove_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let vkey = init(dir);
+    let server = Server::start(dir);
+    let addr = server.addr.clone();
+
+    // Concurrent clients add entries; every index is distinct and acknowledged.
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                (0..25)
+                    .map(|i| {
+                        let entry = format!("client {t} entry {i}");
+                        let (status, _, body) = http(&addr, "POST", "/add", entry.as_bytes());
+                        assert_eq!(status, 200);
+                        let index: u64 = String::from_utf8(body).unwrap().trim().parse().unwrap();
+                        (index, entry)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut added: Vec<(u64, String)> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    added.sort();
+    assert_eq!(
+        added.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        (0..100).collect::<Vec<_>>()
+    );
+
+    // The checkpoint verifies with the printed key and covers every acknowledged entry.
+    let (status, headers, raw) = http(&addr, "GET", "/checkpoint", b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&headers, "content-type"),
+        "text/plain; charset=utf-8"
+    );
+    let verifiers = Verifiers::from_vkeys([vkey.as_str()]).unwrap();
+    let cp = VerifiedCheckpoint::open(&raw, ORIGIN, &verifiers).unwrap();
+    let size = cp.checkpoint().size();
+    assert_eq!(size, 100);
+
+    // Proofs computed from tiles fetched over HTTP verify every entry against the checkpoint root.
+    let remote = HttpTiles(addr.clone());
+    let reader = TileHashReader::new(&remote, size);
+    assert_eq!(
+        &root_from_source(&reader, size).unwrap(),
+        cp.checkpoint().root()
+    );
+    for (index, entry) in &added {
+        let proof = prove_inclusion(&reader, *index, size).unwrap();
+        verify_inclusion(&leaf_hash(entry.as_bytes()), &proof, cp.checkpoint().root()).unwrap();
+    }
+    let (status, headers, bundle) = http(&addr, "GET", "/tile/entries/000.p/100", b"");
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&headers, "cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(header(&headers, "content-type"), "application/octet-stream");
+    let entries = decode_entry_bundle(&bundle, 100).unwrap();
+    for (index, entry) in &added {
+        assert_eq!(entries[*index as usize], entry.as_bytes());
+    }
+
+    // Non-canonical paths, resources beyond the checkpoint, and the lock file are not served.
+    for path in [
+        "/tile/0/000.p/101",
+        "/tile/0/000",
+        "/tile/0/0",
+        "/tile/00/000.p/1",
+        "/tile/entries/001.p/1",
+        "/.lock",
+        "/tile/../log.key",
+    ] {
+        let (status, _, _) = http(&addr, "GET", path, b"");
+        assert_eq!(status, 404, "{path}");
+    }
+    // An oversized entry is refused and changes nothing.
+    let (status, _, _) = http(&addr, "POST", "/add", &vec![0u8; 70_000]);
+    assert_eq!(status, 413);
+    let (_, _, raw2) = http(&addr, "GET", "/checkpoint", b"");
+    assert_eq!(raw2, raw);
+    server.stop();
+
+    // A second writer cannot start while one holds the log.
+    let server = Server::start(dir);
+    lumen(dir)
+        .args(["log", "append", "--dir", "log", "--key", "log.key", "-"])
+        .write_stdin("x")
+        .assert()
+        .code(2);
+    server.stop();
+}
+
+#[test]
+fn prove_verify_receipt_and_monitor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let vkey = init(dir);
+    for (i, body) in ["alpha", "beta", "gamma"].iter().enumerate() {
+        std::fs::write(dir.join(format!("e{i}")), body).unwrap();
+    }
+    let append = |files: &[&str]| {
+        lumen(dir)
+            .args(["log", "append", "--dir", "log", "--key", "log.key"])
+            .args(files)
+            .assert()
+            .success();
+    };
+    append(&["e0", "e1"]);
+    std::fs::copy(dir.join("log/checkpoint"), dir.join("trusted")).unwrap();
+
+    // A receipt for entry 1 verifies for that entry only.
+    let receipt = lumen(dir)
+        .args(["log", "prove", "--dir", "log", "--index", "1"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert!(receipt.starts_with(b"c2sp.org/tlog-proof@v1\n"));
+    std::fs::write(dir.join("r1"), &receipt).unwrap();
+    let out = lumen(dir)
+        .args([
+            "log",
+            "verify-receipt",
+            "--vkey",
+            &vkey,
+            "--receipt",
+            "r1",
+            "--json",
+            "e1",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (v["index"].as_u64(), v["tree_size"].as_u64()),
+        (Some(1), Some(2))
+    );
+    lumen(dir)
+        .args([
+            "log",
+            "verify-receipt",
+            "--vkey",
+            &vkey,
+            "--receipt",
+            "r1",
+            "e0",
+        ])
+        .assert()
+        .code(1);
+    let other_key = {
+        let out = lumen(dir)
+            .args([
+                "log",
+                "init",
+                "--dir",
+                "other",
+                "--key",
+                "other.key",
+                "--origin",
+                ORIGIN,
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap().trim().to_owned()
+    };
+    lumen(dir)
+        .args([
+            "log",
+            "verify-receipt",
+            "--vkey",
+            &other_key,
+            "--receipt",
+            "r1",
+            "e1",
+        ])
+        .assert()
+        .code(1);
+    lumen(dir)
+        .args(["log", "prove", "--dir", "log", "--index", "2"])
+        .assert()
+        .code(2);
+
+    // The monitor accepts growth and advances its trusted checkpoint with --update.
+    append(&["e2"]);
+    let out = lumen(dir)
+        .args([
+            "log",
+            "monitor",
+            "--vkey",
+            &vkey,
+            "--trusted",
+            "trusted",
+            "--dir",
+            "log",
+            "--update",
+            "--json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (
+            v["outcome"].as_str(),
+            v["trusted_size"].as_u64(),
+            v["new_size"].as_u64()
+        ),
+        (Some("consistent"), Some(2), Some(3))
+    );
+    assert_eq!(
+        std::fs::read(dir.join("trusted")).unwrap(),
+        std::fs::read(dir.join("log/checkpoint")).unwrap()
+    );
+    lumen(dir)
+        .args([
+            "log",
+            "monitor",
+            "--vkey",
+            &vkey,
+            "--trusted",
+            "trusted",
+            "--dir",
+            "log",
+        ])
+        .assert()
+        .code(0)
+        .stdout("unchanged\n");
+
+    // A fork: the same key signs a different history (same first entry, then others); the monitor
+    // exits 1 and prints both checkpoints as evidence.
+    let key = std::fs::read_to_string(dir.join("log.key")).unwrap();
+    let signer = lumen_tlog::note::Ed25519NoteSigner::from_signer_key(key.trim()).unwrap();
+    let storage = lumen_tlog::storage::FsStorage::new(dir.join("forklog")).unwrap();
+    let mut forked = lumen_tlog::writer::TileLog::create(storage, ORIGIN, signer).unwrap();
+    forked
+        .append(&[&b"alpha"[..], b"not beta", b"not gamma", b"delta"])
+        .unwrap();
+    let out = lumen(dir)
+        .args([
+            "log",
+            "monitor",
+            "--vkey",
+            &vkey,
+            "--trusted",
+            "trusted",
+            "--dir",
+            "forklog",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("not append-only"))
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("inconsistent\n"));
+    assert!(
+        text.contains(&String::from_utf8(std::fs::read(dir.join("trusted")).unwrap()).unwrap())
+    );
+    assert!(text.contains(
+        &String::from_utf8(std::fs::read(dir.join("forklog/checkpoint")).unwrap()).unwrap()
+    ));
+}

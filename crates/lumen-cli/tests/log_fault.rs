@@ -1,0 +1,245 @@
+//! Fault test: `lumen log serve` is killed with SIGKILL at random moments while clients append,
+//! then restarted. Every acknowledged entry must be present at its index, and every checkpoint a
+//! client saw must be consistent with the final one.
+//!
+//! The kill delays come from a seed printed at the start (set `LUMEN_FAULT_SEED` to replay one).
+
+// Test helpers outside #[test] functions may panic: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use lumen_tlog::checkpoint::VerifiedCheckpoint;
+use lumen_tlog::merkle::{
+    leaf_hash, prove_consistency, prove_inclusion, verify_consistency, verify_inclusion,
+};
+use lumen_tlog::note::Verifiers;
+use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::tiles::{BundleId, TileHashReader, decode_entry_bundle, last_tile};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const ORIGIN: &str = "log.example.com/fault";
+
+/// (index, entry) pairs the server acknowledged.
+type Acknowledged = Arc<Mutex<Vec<(u64, Vec<u8>)>>>;
+
+fn post(addr: &str, body: &[u8]) -> Option<u64> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST /add HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .ok()?;
+    s.write_all(body).ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    if !text.starts_with("HTTP/1.1 200") {
+        return None;
+    }
+    text.split("\r\n\r\n").nth(1)?.trim().parse().ok()
+}
+
+fn get(addr: &str, path: &str) -> Option<Vec<u8>> {
+    let mut s = TcpStream::connect(addr).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).ok()?;
+    if !raw.starts_with(b"HTTP/1.1 200") {
+        return None;
+    }
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    Some(raw[split + 4..].to_vec())
+}
+
+fn start(dir: &Path) -> (Child, String) {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lumen"))
+        .current_dir(dir)
+        .args([
+            "log",
+            "serve",
+            "--dir",
+            "log",
+            "--key",
+            "log.key",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-delay-ms",
+            "5",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+#[test]
+fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = assert_cmd::Command::cargo_bin("lumen")
+        .unwrap()
+        .current_dir(dir)
+        .args([
+            "log", "init", "--dir", "log", "--key", "log.key", "--origin", ORIGIN,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let vkey = String::from_utf8(out).unwrap().trim().to_owned();
+    let verifiers = Verifiers::from_vkeys([vkey.as_str()]).unwrap();
+
+    let seed = std::env::var("LUMEN_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    println!("LUMEN_FAULT_SEED={seed}");
+    let mut rng = Rng(seed);
+
+    let acknowledged: Acknowledged = Arc::default();
+    let checkpoints: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let mut kills = 0;
+    for round in 0..6 {
+        let (mut child, addr) = start(dir);
+        let stop = Arc::new(AtomicBool::new(false));
+        let clients: Vec<_> = (0..4)
+            .map(|c| {
+                let (addr, stop, ack, cps) = (
+                    addr.clone(),
+                    stop.clone(),
+                    acknowledged.clone(),
+                    checkpoints.clone(),
+                );
+                std::thread::spawn(move || {
+                    let mut i = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        let entry = format!("round {round} client {c} entry {i}").into_bytes();
+                        i += 1;
+                        match post(&addr, &entry) {
+                            Some(index) => ack.lock().unwrap().push((index, entry)),
+                            None => std::thread::sleep(Duration::from_millis(2)),
+                        }
+                        if i.is_multiple_of(10)
+                            && let Some(cp) = get(&addr, "/checkpoint")
+                        {
+                            cps.lock().unwrap().push(cp);
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(50 + rng.next() % 400));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        kills += 1;
+        stop.store(true, Ordering::Relaxed);
+        for c in clients {
+            c.join().unwrap();
+        }
+    }
+    assert_eq!(kills, 6);
+
+    // Restart once more: the log opens (its checkpoint verifies and its tiles match the root).
+    let (mut child, addr) = start(dir);
+    let final_raw = get(&addr, "/checkpoint").expect("final checkpoint");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let final_cp = VerifiedCheckpoint::open(&final_raw, ORIGIN, &verifiers).unwrap();
+    let size = final_cp.checkpoint().size();
+    let root = *final_cp.checkpoint().root();
+    let ack = acknowledged.lock().unwrap();
+    println!(
+        "{} entries acknowledged, final size {size}, {} checkpoints seen",
+        ack.len(),
+        checkpoints.lock().unwrap().len()
+    );
+    assert!(
+        ack.len() > 20,
+        "too few appends to mean anything: {}",
+        ack.len()
+    );
+
+    // Every acknowledged entry is in the log at its index (entry bundle and inclusion proof).
+    let storage = FsStorage::new(dir.join("log")).unwrap();
+    let reader = TileHashReader::new(&storage, size);
+    let mut indices: Vec<u64> = ack.iter().map(|(i, _)| *i).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    assert_eq!(indices.len(), ack.len(), "an index was acknowledged twice");
+    let mut bundles = std::collections::HashMap::new();
+    for (index, entry) in ack.iter() {
+        assert!(
+            *index < size,
+            "acknowledged index {index} beyond the final size {size}"
+        );
+        let proof = prove_inclusion(&reader, *index, size).unwrap();
+        verify_inclusion(&leaf_hash(entry), &proof, &root).unwrap();
+        let tile = index / 256;
+        let bundle = bundles.entry(tile).or_insert_with(|| {
+            let width = match last_tile(0, size) {
+                Some(t) if t.index == tile => t.width,
+                _ => 256,
+            };
+            let bytes = storage
+                .read(&BundleId { index: tile, width }.path())
+                .unwrap()
+                .unwrap();
+            (bytes, width)
+        });
+        let entries = decode_entry_bundle(&bundle.0, bundle.1).unwrap();
+        assert_eq!(
+            entries[(index % 256) as usize],
+            &entry[..],
+            "entry at {index}"
+        );
+    }
+
+    // Every checkpoint a client saw verifies and is consistent with the final one.
+    for raw in checkpoints.lock().unwrap().iter() {
+        let cp = VerifiedCheckpoint::open(raw, ORIGIN, &verifiers).unwrap();
+        let old = cp.checkpoint();
+        assert!(old.size() <= size);
+        if old.size() > 0 {
+            let proof = prove_consistency(&reader, old.size(), size).unwrap();
+            verify_consistency(&proof, old.root(), &root).unwrap();
+        }
+    }
+}
