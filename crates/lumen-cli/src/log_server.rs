@@ -48,8 +48,11 @@ pub(crate) fn serve(args: LogServeArgs) -> Result<(), CliError> {
         .route("/add", post(add))
         .layer(DefaultBodyLimit::max(MAX_ENTRY_LEN))
         .with_state(state.clone());
+    // Each pending `POST /add` waits for its batch on a blocking thread, so the blocking pool
+    // bounds the number of entries in flight; allow many.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(4096)
         .build()
         .map_err(|e| CliError::usage("cannot start the server runtime").caused_by(&e))?;
     let result = runtime.block_on(async move {

@@ -14,7 +14,19 @@ pub trait TileStorage {
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
     /// Replaces the resource at `path` with `bytes`, atomically and durably.
     fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()>;
+
+    /// Writes every `(path, bytes)` pair; when this returns `Ok`, all of them are durable. Each
+    /// resource is replaced atomically, but not the group: after a crash any subset may have
+    /// been replaced. The default writes one after another.
+    fn write_all(&self, items: &[(String, Vec<u8>)]) -> io::Result<()> {
+        items
+            .iter()
+            .try_for_each(|(path, bytes)| self.write(path, bytes))
+    }
 }
+
+/// How many files [`FsStorage::write_all`] flushes at once.
+const PARALLEL_SYNCS: usize = 16;
 
 /// A [`TileStorage`] on a local directory, laid out exactly as the resources are served.
 #[derive(Debug, Clone)]
@@ -61,6 +73,45 @@ impl TileStorage for FsStorage {
         }
     }
 
+    /// Writes all files to temporary files, flushes them in parallel, renames them into place,
+    /// then flushes each directory once: far fewer serial disk flushes than one `write` each.
+    fn write_all(&self, items: &[(String, Vec<u8>)]) -> io::Result<()> {
+        let mut staged = Vec::with_capacity(items.len());
+        for (path, bytes) in items {
+            let target = self.file_path(path)?;
+            let dir = target.parent().unwrap_or(&self.root).to_path_buf();
+            std::fs::create_dir_all(&dir)?;
+            let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&dir)?;
+            tmp.write_all(bytes)?;
+            staged.push((tmp, target, dir));
+        }
+        let chunk = staged.len().div_ceil(PARALLEL_SYNCS).max(1);
+        std::thread::scope(|scope| {
+            let syncs: Vec<_> = staged
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .try_for_each(|(tmp, _, _)| tmp.as_file().sync_all())
+                    })
+                })
+                .collect();
+            syncs.into_iter().try_for_each(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a flush thread panicked")))
+            })
+        })?;
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (tmp, target, dir) in staged {
+            tmp.persist(&target).map_err(|e| e.error)?;
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        dirs.iter()
+            .try_for_each(|d| std::fs::File::open(d)?.sync_all())
+    }
+
     fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
         let target = self.file_path(path)?;
         let dir = target.parent().unwrap_or(&self.root).to_path_buf();
@@ -97,6 +148,19 @@ mod tests {
             assert!(s.write(bad, b"x").is_err(), "{bad:?}");
             assert!(s.read(bad).is_err(), "{bad:?}");
         }
+        // A batch lands whole; a batch with an unsafe path writes nothing at all.
+        let batch = vec![
+            ("tile/0/000".to_owned(), vec![1u8; 8192]),
+            ("tile/entries/000".to_owned(), b"e".to_vec()),
+            ("tile/1/000.p/1".to_owned(), vec![2u8; 32]),
+        ];
+        s.write_all(&batch).unwrap();
+        for (p, b) in &batch {
+            assert_eq!(&s.read(p).unwrap().unwrap(), b);
+        }
+        let bad = vec![("tile/2/000.p/1".to_owned(), vec![3u8; 32]), ("../escape".to_owned(), vec![])];
+        assert!(s.write_all(&bad).is_err());
+        assert_eq!(s.read("tile/2/000.p/1").unwrap(), None);
         // No temporary files are left behind.
         let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("tile/0/000.p"))
             .unwrap()

@@ -216,6 +216,7 @@ impl<S: TileStorage> TileLog<S> {
         self.poisoned = true;
         let old_size = first;
         let mut bundle = std::mem::take(&mut self.partial_bundle);
+        let mut writes: Vec<(String, Vec<u8>)> = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             let index = old_size + i as u64;
             self.tree.append(leaf_hash(e.as_ref()));
@@ -226,22 +227,32 @@ impl<S: TileStorage> TileLog<S> {
                     index: index / TILE_WIDTH,
                     width: filled as u16,
                 };
-                let path = id.path();
-                self.storage.write(&path, &bundle).map_err(io(&path))?;
+                writes.push((id.path(), bundle.clone()));
                 if filled == TILE_WIDTH {
                     bundle.clear();
                 }
             }
         }
         self.partial_bundle = bundle;
-        self.write_tiles(old_size)?;
+        self.push_tiles(old_size, &mut writes)?;
+        // Entry bundles and tiles first (flushed together), the checkpoint strictly after them.
+        self.storage
+            .write_all(&writes)
+            .map_err(|source| LogError::Io {
+                path: format!("{} entry bundles and tiles", writes.len()),
+                source,
+            })?;
         self.publish_checkpoint()?;
         self.poisoned = false;
         Ok(first)
     }
 
-    /// Writes every hash tile that differs between sizes `old_size` and the current size.
-    fn write_tiles(&self, old_size: u64) -> Result<(), LogError> {
+    /// Adds to `writes` every hash tile that differs between sizes `old_size` and the current size.
+    fn push_tiles(
+        &self,
+        old_size: u64,
+        writes: &mut Vec<(String, Vec<u8>)>,
+    ) -> Result<(), LogError> {
         let new_size = self.tree.size();
         let mut level: u8 = 0;
         while hashes_at_level(level, new_size) > 0 {
@@ -265,10 +276,7 @@ impl<S: TileStorage> TileLog<S> {
                             path: id.path(),
                             reason: e.to_string(),
                         })?;
-                    let path = id.path();
-                    self.storage
-                        .write(&path, &encode_hash_tile(&hashes))
-                        .map_err(io(&path))?;
+                    writes.push((id.path(), encode_hash_tile(&hashes)));
                 }
             }
             level += 1;
