@@ -56,7 +56,8 @@ async fn client(addr: String, id: usize, until: Instant) -> Vec<Duration> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let lumen = args.get(1).expect("usage: append_load LUMEN_BIN [CLIENTS] [SECONDS] [MAX_DELAY_MS]").clone();
+    let lumen = std::fs::canonicalize(args.get(1).expect("usage: append_load LUMEN_BIN [CLIENTS] [SECONDS] [MAX_DELAY_MS]"))
+        .expect("the lumen binary exists");
     let clients: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1024);
     let seconds: u64 = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(10);
     let delay: u64 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(20);
