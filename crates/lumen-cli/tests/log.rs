@@ -10,10 +10,10 @@ use lumen_tlog::merkle::{leaf_hash, prove_inclusion, root_from_source, verify_in
 use lumen_tlog::note::Verifiers;
 use lumen_tlog::storage::TileStorage;
 use lumen_tlog::tiles::{TileHashReader, decode_entry_bundle};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
+
+mod common;
+use common::{Server, http};
 
 const ORIGIN: &str = "log.example.com/test";
 
@@ -37,39 +37,6 @@ fn init(dir: &Path) -> String {
     String::from_utf8(out).unwrap().trim().to_owned()
 }
 
-/// One HTTP/1.1 request over a fresh connection: (status, headers lowercased, body).
-fn http(
-    addr: &str,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> (u16, Vec<(String, String)>, Vec<u8>) {
-    let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
-    s.write_all(body).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (status, headers, raw[split + 4..].to_vec())
-}
-
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
     headers
         .iter()
@@ -90,66 +57,6 @@ impl TileStorage for HttpTiles {
     }
     fn write(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
         Err(std::io::Error::other("read-only"))
-    }
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(dir: &Path) -> Self {
-        let bin = assert_cmd::cargo::cargo_bin("lumen");
-        let mut child = std::process::Command::new(bin)
-            .current_dir(dir)
-            .args([
-                "log",
-                "serve",
-                "--dir",
-                "log",
-                "--key",
-                "log.key",
-                "--listen",
-                "127.0.0.1:0",
-                "--max-delay-ms",
-                "20",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("http://")
-            .expect("serve prints its address first")
-            .to_owned();
-        Self { child, addr }
-    }
-
-    /// Stops the server with SIGINT and checks it exits cleanly.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        assert!(
-            std::process::Command::new("kill")
-                .args(["-INT", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "serve exited with {status}");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -203,7 +110,7 @@ fn serve_adds_entries_and_serves_tiles_that_prove_them() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let vkey = init(dir);
-    let server = Server::start(dir);
+    let server = Server::start(dir, 20);
     let addr = server.addr.clone();
 
     // Concurrent clients add entries; every index is distinct and acknowledged.
@@ -289,7 +196,7 @@ fn serve_adds_entries_and_serves_tiles_that_prove_them() {
     server.stop();
 
     // A second writer cannot start while one holds the log.
-    let server = Server::start(dir);
+    let server = Server::start(dir, 20);
     lumen(dir)
         .args(["log", "append", "--dir", "log", "--key", "log.key", "-"])
         .write_stdin("x")

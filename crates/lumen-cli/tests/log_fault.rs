@@ -14,83 +14,32 @@ use lumen_tlog::merkle::{
 use lumen_tlog::note::Verifiers;
 use lumen_tlog::storage::{FsStorage, TileStorage};
 use lumen_tlog::tiles::{BundleId, TileHashReader, decode_entry_bundle, last_tile};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+mod common;
+use common::{Server, try_http};
 
 const ORIGIN: &str = "log.example.com/fault";
 
 /// (index, entry) pairs the server acknowledged.
 type Acknowledged = Arc<Mutex<Vec<(u64, Vec<u8>)>>>;
 
+/// `POST /add`; the index, or `None` if the server did not acknowledge (e.g. it was killed).
 fn post(addr: &str, body: &[u8]) -> Option<u64> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(
-        s,
-        "POST /add HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .ok()?;
-    s.write_all(body).ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    if !text.starts_with("HTTP/1.1 200") {
-        return None;
+    match try_http(addr, "POST", "/add", body).ok()? {
+        (200, _, b) => String::from_utf8(b).ok()?.trim().parse().ok(),
+        _ => None,
     }
-    text.split("\r\n\r\n").nth(1)?.trim().parse().ok()
 }
 
+/// `GET path`'s body, or `None`.
 fn get(addr: &str, path: &str) -> Option<Vec<u8>> {
-    let mut s = TcpStream::connect(addr).ok()?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    if !raw.starts_with(b"HTTP/1.1 200") {
-        return None;
+    match try_http(addr, "GET", path, b"").ok()? {
+        (200, _, b) => Some(b),
+        _ => None,
     }
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
-    Some(raw[split + 4..].to_vec())
-}
-
-fn start(dir: &Path) -> (Child, String) {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lumen"))
-        .current_dir(dir)
-        .args([
-            "log",
-            "serve",
-            "--dir",
-            "log",
-            "--key",
-            "log.key",
-            "--listen",
-            "127.0.0.1:0",
-            "--max-delay-ms",
-            "5",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("http://")
-        .unwrap_or_else(|| panic!("serve did not start: {line:?}"))
-        .to_owned();
-    (child, addr)
 }
 
 struct Rng(u64);
@@ -138,7 +87,8 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
     let checkpoints: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let mut kills = 0;
     for round in 0..6 {
-        let (mut child, addr) = start(dir);
+        let server = Server::start(dir, 5);
+        let addr = server.addr.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let clients: Vec<_> = (0..4)
             .map(|c| {
@@ -167,8 +117,7 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(50 + rng.next() % 400));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        server.crash();
         kills += 1;
         stop.store(true, Ordering::Relaxed);
         for c in clients {
@@ -178,10 +127,9 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
     assert_eq!(kills, 6);
 
     // Restart once more: the log opens (its checkpoint verifies and its tiles match the root).
-    let (mut child, addr) = start(dir);
-    let final_raw = get(&addr, "/checkpoint").expect("final checkpoint");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let server = Server::start(dir, 5);
+    let final_raw = get(&server.addr, "/checkpoint").expect("final checkpoint");
+    server.stop();
     let final_cp = VerifiedCheckpoint::open(&final_raw, ORIGIN, &verifiers).unwrap();
     let size = final_cp.checkpoint().size();
     let root = *final_cp.checkpoint().root();

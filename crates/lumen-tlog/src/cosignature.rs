@@ -63,8 +63,8 @@
 use crate::checkpoint::{Checkpoint, VerifiedCheckpoint};
 use crate::note::{
     GeneratedKey, KEY_TYPE_COSIGNATURE_V1, KeyParts, KeyRole, NoteError, NoteSignature, Verifier,
-    format_signer_key, format_verifier_key, is_valid_key_name, key_hash, parse_ed25519_signer_key,
-    parse_key_parts,
+    format_signer_key, format_verifier_key, is_valid_key_name, key_hash,
+    parse_checked_ed25519_signer_key, parse_key_parts,
 };
 use lumen_crypto::SecretString;
 use lumen_crypto::ed25519::{
@@ -131,16 +131,8 @@ impl Cosigner {
     /// Parses a signer key `PRIVATE+KEY+name+hash+base64(0x04 ‖ 32-byte seed)`, checking the
     /// stated hash against the derived public key.
     pub fn from_signer_key(skey: &str) -> Result<Self, NoteError> {
-        let (name, stated, key) = parse_ed25519_signer_key(skey, KEY_TYPE_COSIGNATURE_V1)?;
-        let cosigner = Self::new(&name, key)?;
-        if cosigner.key_hash != stated {
-            return Err(NoteError::KeyHashMismatch {
-                name,
-                stated,
-                computed: cosigner.key_hash,
-            });
-        }
-        Ok(cosigner)
+        let (name, _, key) = parse_checked_ed25519_signer_key(skey, KEY_TYPE_COSIGNATURE_V1)?;
+        Self::new(&name, key)
     }
 
     /// The signer key string `PRIVATE+KEY+name+hash+base64(0x04 ‖ seed)` (secret).

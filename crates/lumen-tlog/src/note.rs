@@ -616,10 +616,28 @@ pub(crate) fn parse_key_parts(text: &str, role: KeyRole) -> Result<KeyParts<'_>,
     })
 }
 
+/// Parses a signer key `PRIVATE+KEY+name+hash+base64(key_type ‖ 32-byte seed)` of the given type
+/// and checks its stated hash against the one computed from the derived public key.
+pub(crate) fn parse_checked_ed25519_signer_key(
+    skey: &str,
+    key_type: u8,
+) -> Result<(String, u32, Ed25519SigningKey), NoteError> {
+    let (name, stated, key) = parse_ed25519_signer_key(skey, key_type)?;
+    let computed = key_hash(&name, key_type, key.verifying_key().as_bytes());
+    if computed != stated {
+        return Err(NoteError::KeyHashMismatch {
+            name,
+            stated,
+            computed,
+        });
+    }
+    Ok((name, computed, key))
+}
+
 /// Parses a signer key `PRIVATE+KEY+name+hash+base64(key_type ‖ 32-byte seed)` of the given type.
 ///
-/// The stated hash is not checked here: the caller computes it from the derived public key.
-pub(crate) fn parse_ed25519_signer_key(
+/// The stated hash is not checked here: [`parse_checked_ed25519_signer_key`] does that.
+fn parse_ed25519_signer_key(
     skey: &str,
     key_type: u8,
 ) -> Result<(String, u32, Ed25519SigningKey), NoteError> {
@@ -775,16 +793,8 @@ impl Ed25519NoteSigner {
     /// Parses a signer key `PRIVATE+KEY+name+hash+base64(0x01 ‖ 32-byte seed)`, checking the
     /// stated hash against the derived public key.
     pub fn from_signer_key(skey: &str) -> Result<Self, NoteError> {
-        let (name, stated, key) = parse_ed25519_signer_key(skey, KEY_TYPE_ED25519)?;
-        let signer = Self::new(&name, key)?;
-        if signer.key_hash != stated {
-            return Err(NoteError::KeyHashMismatch {
-                name,
-                stated,
-                computed: signer.key_hash,
-            });
-        }
-        Ok(signer)
+        let (name, _, key) = parse_checked_ed25519_signer_key(skey, KEY_TYPE_ED25519)?;
+        Self::new(&name, key)
     }
 
     /// The signer key string `PRIVATE+KEY+name+hash+base64(0x01 ‖ seed)` (secret).

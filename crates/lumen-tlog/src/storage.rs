@@ -158,7 +158,10 @@ mod tests {
         for (p, b) in &batch {
             assert_eq!(&s.read(p).unwrap().unwrap(), b);
         }
-        let bad = vec![("tile/2/000.p/1".to_owned(), vec![3u8; 32]), ("../escape".to_owned(), vec![])];
+        let bad = vec![
+            ("tile/2/000.p/1".to_owned(), vec![3u8; 32]),
+            ("../escape".to_owned(), vec![]),
+        ];
         assert!(s.write_all(&bad).is_err());
         assert_eq!(s.read("tile/2/000.p/1").unwrap(), None);
         // No temporary files are left behind.

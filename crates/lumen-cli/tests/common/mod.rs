@@ -1,0 +1,122 @@
+//! Helpers shared by the `lumen log` tests: a raw HTTP/1.1 client and a `lumen log serve` process.
+
+// Not every test binary uses every helper.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+/// A response: status, headers (names lowercased), body.
+pub(crate) type Response = (u16, Vec<(String, String)>, Vec<u8>);
+
+/// One HTTP/1.1 request over a fresh connection (`Connection: close`).
+pub(crate) fn try_http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> std::io::Result<Response> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    s.write_all(body)?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let bad = || std::io::Error::other("malformed HTTP response");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(bad)?;
+    let head = String::from_utf8(raw[..split].to_vec()).map_err(|_| bad())?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(bad)?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Ok((status, headers, raw[split + 4..].to_vec()))
+}
+
+/// [`try_http`] that fails the test on a transport error.
+pub(crate) fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> Response {
+    try_http(addr, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// A running `lumen log serve` on `127.0.0.1:0` for the log `log` (key `log.key`) in a directory.
+pub(crate) struct Server {
+    /// The server process.
+    pub(crate) child: Child,
+    /// `host:port` it listens on.
+    pub(crate) addr: String,
+}
+
+impl Server {
+    /// Starts the server in `dir` with the given batch delay and waits for its address.
+    pub(crate) fn start(dir: &Path, max_delay_ms: u32) -> Self {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lumen"))
+            .current_dir(dir)
+            .args([
+                "log",
+                "serve",
+                "--dir",
+                "log",
+                "--key",
+                "log.key",
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .args(["--max-delay-ms", &max_delay_ms.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn lumen log serve");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("read address");
+        let addr = line
+            .trim()
+            .strip_prefix("http://")
+            .unwrap_or_else(|| panic!("serve did not print its address: {line:?}"))
+            .to_owned();
+        Self { child, addr }
+    }
+
+    /// Stops the server with SIGINT and checks that it exits cleanly.
+    pub(crate) fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-INT", &pid])
+                .status()
+                .expect("kill")
+                .success()
+        );
+        let status = self.child.wait().expect("wait");
+        assert!(status.success(), "serve exited with {status}");
+    }
+
+    /// Kills the server with SIGKILL, as a crash would.
+    pub(crate) fn crash(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
