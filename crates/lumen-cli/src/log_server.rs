@@ -48,11 +48,8 @@ pub(crate) fn serve(args: LogServeArgs) -> Result<(), CliError> {
         .route("/add", post(add))
         .layer(DefaultBodyLimit::max(MAX_ENTRY_LEN))
         .with_state(state.clone());
-    // Each pending `POST /add` waits for its batch on a blocking thread, so the blocking pool
-    // bounds the number of entries in flight; allow many.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(4096)
         .build()
         .map_err(|e| CliError::usage("cannot start the server runtime").caused_by(&e))?;
     let result = runtime.block_on(async move {
@@ -132,21 +129,28 @@ async fn tile(State(state): State<Arc<AppState>>, UrlPath(rest): UrlPath<String>
 }
 
 async fn add(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
-    let st = state.clone();
-    match tokio::task::spawn_blocking(move || st.appender.append(body.to_vec())).await {
-        Ok(Ok(index)) => with_headers(
+    // The writer answers through a oneshot channel once the batch is durable: no thread waits.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let submitted = state.appender.submit_with(body.to_vec(), move |result| {
+        let _ = tx.send(result);
+    });
+    let result = match submitted {
+        Ok(()) => rx.await.unwrap_or(Err(AppendError::ShutDown)),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(index) => with_headers(
             format!("{index}\n").into_bytes(),
             "text/plain; charset=utf-8",
             "no-store",
         ),
-        Ok(Err(AppendError::EntryTooLarge { .. })) => {
+        Err(AppendError::EntryTooLarge { .. }) => {
             (StatusCode::PAYLOAD_TOO_LARGE, "entry too large\n").into_response()
         }
-        Ok(Err(e)) => (
+        Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not appended: {e}\n"),
         )
             .into_response(),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "append task failed\n").into_response(),
     }
 }

@@ -220,7 +220,28 @@ type Reply = Result<u64, AppendError>;
 
 struct Request {
     entry: Vec<u8>,
-    reply: SyncSender<Reply>,
+    reply: Responder,
+}
+
+/// Where the writer sends an entry's outcome. Dropping it unanswered (the writer stopped) reads
+/// as [`AppendError::ShutDown`] to the waiting caller.
+enum Responder {
+    /// A [`PendingEntry`] waits on the other end.
+    Channel(SyncSender<Reply>),
+    /// A [`Appender::submit_with`] callback.
+    Callback(Box<dyn FnOnce(Reply) + Send>),
+}
+
+impl Responder {
+    fn send(self, reply: Reply) {
+        match self {
+            // The caller may have stopped waiting; nothing is lost by not telling it.
+            Responder::Channel(tx) => {
+                let _ = tx.send(reply);
+            }
+            Responder::Callback(done) => done(reply),
+        }
+    }
 }
 
 enum Message {
@@ -421,6 +442,25 @@ impl Appender {
     /// Hands `entry` to the writer without waiting; the entry is acknowledged only when
     /// [`PendingEntry::wait`] returns its index.
     pub fn submit(&self, entry: Vec<u8>) -> Result<PendingEntry, AppendError> {
+        let (reply, rx) = mpsc::sync_channel(1);
+        self.enqueue(entry, Responder::Channel(reply))?;
+        Ok(PendingEntry { reply: rx })
+    }
+
+    /// Hands `entry` to the writer without waiting; once the entry's batch is durable and its
+    /// checkpoint written, `done` is called on the writer thread with the entry's index (or with
+    /// the reason it was not acknowledged). `done` must return quickly and must not panic: it
+    /// runs between batches. If the writer stops first, `done` is dropped without being called.
+    /// This lets an async server await acknowledgements without a thread per pending entry.
+    pub fn submit_with(
+        &self,
+        entry: Vec<u8>,
+        done: impl FnOnce(Result<u64, AppendError>) + Send + 'static,
+    ) -> Result<(), AppendError> {
+        self.enqueue(entry, Responder::Callback(Box::new(done)))
+    }
+
+    fn enqueue(&self, entry: Vec<u8>, reply: Responder) -> Result<(), AppendError> {
         if entry.len() > self.inner.max_entry_len {
             return Err(AppendError::EntryTooLarge {
                 len: entry.len(),
@@ -430,12 +470,10 @@ impl Appender {
         if self.inner.closed.load(Ordering::SeqCst) {
             return Err(AppendError::ShutDown);
         }
-        let (reply, rx) = mpsc::sync_channel(1);
         self.inner
             .tx
             .send(Message::Append(Request { entry, reply }))
-            .map_err(|_| AppendError::ShutDown)?;
-        Ok(PendingEntry { reply: rx })
+            .map_err(|_| AppendError::ShutDown)
     }
 
     /// Flushes the pending batch, stops the writer and waits for it (releasing the lock file);
@@ -555,7 +593,7 @@ impl<S: TileStorage + Clone> Writer<S> {
         for r in batch {
             // `submit` already refused these; checked again so one entry can never fail a batch.
             if r.entry.len() > self.options.max_entry_len {
-                let _ = r.reply.send(Err(AppendError::EntryTooLarge {
+                r.reply.send(Err(AppendError::EntryTooLarge {
                     len: r.entry.len(),
                     max: self.options.max_entry_len,
                 }));
@@ -574,7 +612,7 @@ impl<S: TileStorage + Clone> Writer<S> {
                 Err(e) => {
                     let source = Arc::new(e);
                     for reply in replies {
-                        let _ = reply.send(Err(AppendError::LogUnavailable {
+                        reply.send(Err(AppendError::LogUnavailable {
                             source: Arc::clone(&source),
                         }));
                     }
@@ -591,7 +629,7 @@ impl<S: TileStorage + Clone> Writer<S> {
                 self.publish(&log);
                 // The checkpoint covering the batch is written: now, and only now, acknowledge.
                 for (i, reply) in replies.into_iter().enumerate() {
-                    let _ = reply.send(Ok(first + i as u64));
+                    reply.send(Ok(first + i as u64));
                 }
                 self.log = Some(log);
             }
@@ -603,8 +641,8 @@ impl<S: TileStorage + Clone> Writer<S> {
                 // before the next batch.
                 self.log = self.reopen().ok();
                 let source = Arc::new(e);
-                for reply in &replies {
-                    let _ = reply.send(Err(AppendError::BatchFailed {
+                for reply in replies {
+                    reply.send(Err(AppendError::BatchFailed {
                         batch_len: entries.len(),
                         source: Arc::clone(&source),
                     }));

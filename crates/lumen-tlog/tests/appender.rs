@@ -619,3 +619,64 @@ fn a_failed_write_fails_its_batch_and_the_writer_recovers() {
         assert_eq!(size as usize, (BATCHES - 1) * BATCH, "{failure:?}");
     }
 }
+
+#[test]
+fn callbacks_report_each_index_once_the_batch_is_durable() {
+    let dir = tempfile::tempdir().unwrap();
+    let appender =
+        Appender::create_fs(dir.path(), ORIGIN, signer(), AppenderOptions::default()).unwrap();
+    // (index, entry) pairs reported by the callbacks.
+    type Reported = Arc<std::sync::Mutex<Vec<(u64, Vec<u8>)>>>;
+    let results: Reported = Arc::default();
+    let (n_clients, per_client) = (4, 100);
+    let threads: Vec<_> = (0..n_clients)
+        .map(|c| {
+            let (appender, results) = (appender.clone(), results.clone());
+            std::thread::spawn(move || {
+                for i in 0..per_client {
+                    let e = entry(c, i);
+                    let (results, copy) = (results.clone(), e.clone());
+                    appender
+                        .submit_with(e, move |r| {
+                            // The checkpoint covering the entry is already on disk when this runs.
+                            results.lock().unwrap().push((r.unwrap(), copy));
+                        })
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    appender.shutdown().unwrap();
+    assert!(matches!(
+        appender.submit_with(vec![1], |_| {}),
+        Err(AppendError::ShutDown)
+    ));
+    let mut got = results.lock().unwrap().clone();
+    got.sort();
+    let n = (n_clients * per_client) as u64;
+    assert_eq!(
+        got.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        (0..n).collect::<Vec<_>>()
+    );
+    let storage = FsStorage::new(dir.path()).unwrap();
+    let stored = read_entries(&storage, n);
+    for (i, e) in &got {
+        assert_eq!(&stored[*i as usize], e);
+    }
+    // Entries refused up front never reach the callback.
+    let appender =
+        Appender::open_fs(dir.path(), ORIGIN, signer(), AppenderOptions::default()).unwrap();
+    let called = Arc::new(AtomicUsize::new(0));
+    let c = called.clone();
+    assert!(matches!(
+        appender.submit_with(vec![0u8; 70_000], move |_| {
+            c.fetch_add(1, Ordering::SeqCst);
+        }),
+        Err(AppendError::EntryTooLarge { .. })
+    ));
+    appender.shutdown().unwrap();
+    assert_eq!(called.load(Ordering::SeqCst), 0);
+}
