@@ -84,9 +84,12 @@ pub(crate) struct LogMonitorArgs {
     /// The last checkpoint this monitor trusts (a signed checkpoint file).
     #[arg(long)]
     pub(crate) trusted: PathBuf,
-    /// A copy of the log (its checkpoint and tiles), e.g. a local mirror.
+    /// The log's URL prefix (where `checkpoint` and `tile/…` are served).
+    #[arg(long, required_unless_present = "dir", conflicts_with = "dir")]
+    pub(crate) url: Option<String>,
+    /// A local copy of the log (its checkpoint and tiles) instead of `--url`.
     #[arg(long)]
-    pub(crate) dir: PathBuf,
+    pub(crate) dir: Option<PathBuf>,
     /// After a consistent update, replace the trusted file with the new checkpoint.
     #[arg(long)]
     pub(crate) update: bool,

@@ -11,7 +11,8 @@ use lumen_crypto::keyfile::{read_private_file, write_atomic_private};
 use lumen_tlog::appender::{Appender, AppenderOptions};
 use lumen_tlog::monitor::{Monitor, MonitorOutcome};
 use lumen_tlog::note::{Ed25519NoteSigner, Signer as _, Verifiers, generate_key};
-use lumen_tlog::storage::FsStorage;
+use lumen_tlog::remote::HttpTiles;
+use lumen_tlog::storage::{FsStorage, TileStorage};
 use lumen_tlog::writer::TileLog;
 use std::path::Path;
 
@@ -228,12 +229,22 @@ fn monitor(args: LogMonitorArgs) -> Result<(), CliError> {
     let trusted = monitor
         .open(&trusted_raw)
         .map_err(|e| CliError::usage("the trusted checkpoint does not verify").caused_by(&e))?;
-    let new_raw = read_small(&args.dir.join("checkpoint"), "checkpoint")?;
-    let storage = FsStorage::new(&args.dir).map_err(|e| {
-        CliError::usage(format!("cannot open {}", args.dir.display())).caused_by(&e)
-    })?;
+    let storage: Box<dyn TileStorage> = match (&args.url, &args.dir) {
+        (Some(url), _) => Box::new(
+            HttpTiles::new(url)
+                .map_err(|e| CliError::usage("cannot reach the log").caused_by(&e))?,
+        ),
+        (None, Some(dir)) => Box::new(FsStorage::new(dir).map_err(|e| {
+            CliError::usage(format!("cannot open {}", dir.display())).caused_by(&e)
+        })?),
+        (None, None) => return Err(CliError::usage("pass --url or --dir")),
+    };
+    let new_raw = storage
+        .read("checkpoint")
+        .map_err(|e| CliError::usage("cannot fetch the log's checkpoint").caused_by(&e))?
+        .ok_or_else(|| CliError::usage("the log has no checkpoint"))?;
     let outcome = monitor
-        .update(&trusted, &new_raw, &storage)
+        .update(&trusted, &new_raw, storage.as_ref())
         .map_err(|e| CliError::usage(format!("cannot check {origin}")).caused_by(&e))?;
     let (json, result) = match &outcome {
         MonitorOutcome::Unchanged => (

@@ -8,7 +8,6 @@ use assert_cmd::Command;
 use lumen_tlog::checkpoint::VerifiedCheckpoint;
 use lumen_tlog::merkle::{leaf_hash, prove_inclusion, root_from_source, verify_inclusion};
 use lumen_tlog::note::Verifiers;
-use lumen_tlog::storage::TileStorage;
 use lumen_tlog::tiles::{TileHashReader, decode_entry_bundle};
 use std::path::Path;
 
@@ -43,21 +42,6 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
         .unwrap_or_else(|| panic!("no {name} header"))
-}
-
-/// The served log as a `TileStorage`, so proofs are computed from tiles fetched over HTTP.
-struct HttpTiles(String);
-impl TileStorage for HttpTiles {
-    fn read(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
-        match http(&self.0, "GET", &format!("/{path}"), b"") {
-            (200, _, body) => Ok(Some(body)),
-            (404, _, _) => Ok(None),
-            (s, _, _) => Err(std::io::Error::other(format!("status {s}"))),
-        }
-    }
-    fn write(&self, _: &str, _: &[u8]) -> std::io::Result<()> {
-        Err(std::io::Error::other("read-only"))
-    }
 }
 
 #[test]
@@ -153,7 +137,7 @@ fn serve_adds_entries_and_serves_tiles_that_prove_them() {
     assert_eq!(size, 100);
 
     // Proofs computed from tiles fetched over HTTP verify every entry against the checkpoint root.
-    let remote = HttpTiles(addr.clone());
+    let remote = lumen_tlog::remote::HttpTiles::new(&format!("http://{addr}")).unwrap();
     let reader = TileHashReader::new(&remote, size);
     assert_eq!(
         &root_from_source(&reader, size).unwrap(),
@@ -188,6 +172,33 @@ fn serve_adds_entries_and_serves_tiles_that_prove_them() {
         let (status, _, _) = http(&addr, "GET", path, b"");
         assert_eq!(status, 404, "{path}");
     }
+    // A monitor following the log over HTTP sees it grow consistently.
+    std::fs::write(dir.join("trusted"), &raw).unwrap();
+    assert_eq!(http(&addr, "POST", "/add", b"one more").0, 200);
+    let out = lumen(dir)
+        .args([
+            "log",
+            "monitor",
+            "--vkey",
+            &vkey,
+            "--trusted",
+            "trusted",
+            "--url",
+            &format!("http://{addr}/"),
+            "--json",
+        ])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(
+        (v["outcome"].as_str(), v["new_size"].as_u64()),
+        (Some("consistent"), Some(101))
+    );
+    let (_, _, raw) = http(&addr, "GET", "/checkpoint", b"");
+
     // An oversized entry is refused and changes nothing.
     let (status, _, _) = http(&addr, "POST", "/add", &vec![0u8; 70_000]);
     assert_eq!(status, 413);

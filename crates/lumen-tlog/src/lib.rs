@@ -34,6 +34,7 @@ pub mod merkle;
 pub mod monitor;
 pub mod note;
 pub mod receipt;
+pub mod remote;
 pub mod storage;
 pub mod tiles;
 pub mod writer;

@@ -24,8 +24,7 @@ use crate::storage::TileStorage;
 pub const TILE_WIDTH: u64 = 256;
 /// Tree levels spanned by one tile.
 pub const TILE_HEIGHT: u32 = 8;
-/// Length of a hash in a tile.
-pub const HASH_LEN: usize = 32;
+pub use crate::merkle::HASH_LEN;
 /// Largest tile level a path may name.
 pub const MAX_LEVEL: u8 = 63;
 /// Largest entry an entry bundle can hold (its length prefix is a `u16`).
