@@ -79,6 +79,7 @@ fn appender(c: &mut Criterion) {
         ("blocking_default_50ms", Duration::from_millis(50), 1),
         ("blocking_2ms", Duration::from_millis(2), 1),
         ("window64_2ms", Duration::from_millis(2), 64),
+        ("window512_10ms", Duration::from_millis(10), 512),
     ];
     for (name, max_delay, window) in cases {
         let dir = tempfile::tempdir().unwrap();
