@@ -13,7 +13,7 @@ use lumen_tlog::monitor::{Monitor, MonitorOutcome};
 use lumen_tlog::note::{Ed25519NoteSigner, Signer as _, Verifiers, generate_key};
 use lumen_tlog::remote::HttpTiles;
 use lumen_tlog::storage::{FsStorage, TileStorage};
-use lumen_tlog::writer::TileLog;
+use lumen_tlog::writer::{CHECKPOINT_PATH, LogError, TileLog};
 use std::path::Path;
 
 pub(crate) fn run(cmd: LogCommand) -> Result<(), CliError> {
@@ -90,17 +90,30 @@ fn init(args: LogInitArgs) -> Result<(), CliError> {
     })?;
     let signer = Ed25519NoteSigner::from_signer_key(generated.signer_key.expose_secret())
         .map_err(|e| CliError::usage("cannot use the generated key").caused_by(&e))?;
+    let no_log_here = |e: &dyn std::error::Error| {
+        CliError::usage(format!("cannot create a log in {}", args.dir.display()))
+            .caused_by(e)
+            .hint("choose an empty directory")
+    };
+    // Refuse an existing log before writing the key, so a refused init leaves nothing behind.
+    if storage
+        .read(CHECKPOINT_PATH)
+        .map_err(|e| no_log_here(&e))?
+        .is_some()
+    {
+        return Err(no_log_here(&LogError::AlreadyExists));
+    }
     write_atomic_private(
         &args.key,
         format!("{}\n", generated.signer_key.expose_secret()).as_bytes(),
         false,
     )
     .map_err(crate::commands::key_file_error)?;
-    TileLog::create(storage, &args.origin, signer).map_err(|e| {
-        CliError::usage(format!("cannot create a log in {}", args.dir.display()))
-            .caused_by(&e)
-            .hint("choose an empty directory")
-    })?;
+    if let Err(e) = TileLog::create(storage, &args.origin, signer) {
+        // Without its log the new key is useless; do not leave it behind.
+        let _ = std::fs::remove_file(&args.key);
+        return Err(no_log_here(&e));
+    }
     eprintln!(
         "created log {} in {}; its signing key is {}",
         args.origin,

@@ -80,6 +80,10 @@ fn init_and_append_publish_verifiable_checkpoints() {
         ])
         .assert()
         .code(2);
+    assert!(
+        !dir.join("other.key").exists(),
+        "a refused init leaves no key behind"
+    );
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir.join("log.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
     lumen(dir)
