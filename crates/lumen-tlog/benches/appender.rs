@@ -95,6 +95,11 @@ fn appender(c: &mut Criterion) {
         });
         let mut lat = std::mem::take(&mut *latencies.lock().unwrap());
         lat.sort_unstable();
+        if lat.is_empty() {
+            // The case was filtered out on the command line.
+            a.shutdown().unwrap();
+            continue;
+        }
         let stats = a.stats();
         eprintln!(
             "{name}: {} appends, latency p50 {:?} p99 {:?}, {} batches, {:.1} entries/batch",
