@@ -22,18 +22,9 @@ fn lumen(dir: &Path) -> Command {
     cmd
 }
 
-/// `lumen log init`; returns the verifier key it prints.
+/// `lumen log init` of this test's log; returns the verifier key.
 fn init(dir: &Path) -> String {
-    let out = lumen(dir)
-        .args([
-            "log", "init", "--dir", "log", "--key", "log.key", "--origin", ORIGIN,
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap().trim().to_owned()
+    common::init_log(dir, ORIGIN)
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> &'a str {

@@ -56,18 +56,7 @@ impl Rng {
 fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let out = assert_cmd::Command::cargo_bin("lumen")
-        .unwrap()
-        .current_dir(dir)
-        .args([
-            "log", "init", "--dir", "log", "--key", "log.key", "--origin", ORIGIN,
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let vkey = String::from_utf8(out).unwrap().trim().to_owned();
+    let vkey = common::init_log(dir, ORIGIN);
     let verifiers = Verifiers::from_vkeys([vkey.as_str()]).unwrap();
 
     let seed = std::env::var("LUMEN_FAULT_SEED")

@@ -9,6 +9,25 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
 
+/// `lumen log init` of the log `log` with key `log.key` in `dir`; returns the verifier key it prints.
+pub(crate) fn init_log(dir: &Path, origin: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("lumen")
+        .expect("the lumen binary is built by cargo test")
+        .current_dir(dir)
+        .args([
+            "log", "init", "--dir", "log", "--key", "log.key", "--origin", origin,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    String::from_utf8(out)
+        .expect("the verifier key is text")
+        .trim()
+        .to_owned()
+}
+
 /// A response: status, headers (names lowercased), body.
 pub(crate) type Response = (u16, Vec<(String, String)>, Vec<u8>);
 
