@@ -303,24 +303,11 @@ mod tests {
     use crate::merkle::{HashSource, MerkleTree, leaf_hash};
     use crate::note::Ed25519NoteSigner;
     use crate::tiles::{TileId, encode_hash_tile};
-    use std::cell::RefCell;
-    use std::collections::HashMap;
 
     const SIGNER: &str = "PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg";
     const ORIGIN: &str = "example.com/log/testdata";
 
-    #[derive(Default)]
-    struct Mem(RefCell<HashMap<String, Vec<u8>>>);
-
-    impl TileStorage for Mem {
-        fn read(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
-            Ok(self.0.borrow().get(path).cloned())
-        }
-        fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
-            self.0.borrow_mut().insert(path.to_owned(), bytes.to_vec());
-            Ok(())
-        }
-    }
+    use crate::storage::MemStorage as Mem;
 
     fn monitor() -> (Monitor, Ed25519NoteSigner) {
         let signer = Ed25519NoteSigner::from_signer_key(SIGNER).unwrap();

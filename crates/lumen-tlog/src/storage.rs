@@ -125,6 +125,42 @@ impl TileStorage for FsStorage {
     }
 }
 
+/// A [`TileStorage`] in memory: for tests, tools and logs that need no durability.
+#[derive(Debug, Clone, Default)]
+pub struct MemStorage {
+    files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
+}
+
+impl MemStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Deletes the resource at `path`, returning it if it existed.
+    pub fn remove(&self, path: &str) -> Option<Vec<u8>> {
+        self.files().remove(path)
+    }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Vec<u8>>> {
+        // A map insert or lookup cannot leave the map half-updated, so a poisoned lock is usable.
+        self.files
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl TileStorage for MemStorage {
+    fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(self.files().get(path).cloned())
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
+        self.files().insert(path.to_owned(), bytes.to_vec());
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

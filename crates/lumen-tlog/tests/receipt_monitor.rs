@@ -20,8 +20,7 @@ use lumen_tlog::receipt::{
 use lumen_tlog::storage::{FsStorage, TileStorage};
 use lumen_tlog::tiles::{TileHashReader, TileReadError};
 use lumen_tlog::writer::TileLog;
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const ORIGIN: &str = "example.com/log/testdata";
@@ -66,25 +65,16 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// In-memory tile storage, for logs that grow in many steps (no fsync).
-#[derive(Default)]
-struct Mem(RefCell<HashMap<String, Vec<u8>>>);
+use lumen_tlog::storage::MemStorage as Mem;
 
-impl TileStorage for Mem {
-    fn read(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
-        Ok(self.0.borrow().get(path).cloned())
-    }
-    fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
-        self.0.borrow_mut().insert(path.to_owned(), bytes.to_vec());
-        Ok(())
-    }
-}
-
-impl Mem {
-    fn flip(&self, path: &str, offset: usize) {
-        let mut map = self.0.borrow_mut();
-        let bytes = map.get_mut(path).unwrap_or_else(|| panic!("no {path}"));
-        bytes[offset] ^= 1;
-    }
+/// Flips the lowest bit of byte `offset` of the resource at `path`.
+fn flip(storage: &Mem, path: &str, offset: usize) {
+    let mut bytes = storage
+        .read(path)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {path}"));
+    bytes[offset] ^= 1;
+    storage.write(path, &bytes).unwrap();
 }
 
 fn entry(tag: &str, i: u64) -> Vec<u8> {
@@ -863,7 +853,7 @@ fn tiles_that_do_not_match_the_new_checkpoint_are_bad_tiles_not_a_fork() {
 
     // Size 300 = 256 + 44: its root is read from tile/1/000.p/1 and tile/0/001.p/44.
     // A damaged level-1 tile: the tiles do not give the checkpoint's root.
-    a.storage().flip("tile/1/000.p/1", 3);
+    flip(a.storage(), "tile/1/000.p/1", 3);
     match m.update(&trusted, &ca[&300], a.storage()) {
         Err(MonitorError::TilesDoNotMatchCheckpoint {
             size: 300,
@@ -871,14 +861,14 @@ fn tiles_that_do_not_match_the_new_checkpoint_are_bad_tiles_not_a_fork() {
         }) => assert_eq!(&expected, m.open(&ca[&300]).unwrap().checkpoint().root()),
         other => panic!("{other:?}"),
     }
-    a.storage().flip("tile/1/000.p/1", 3);
+    flip(a.storage(), "tile/1/000.p/1", 3);
     expect_consistent(m.update(&trusted, &ca[&300], a.storage()).unwrap());
 
     // A damaged hash inside the trusted prefix of the full level-0 tile: the root of size 300
     // still comes out right (it does not read that tile), the prefix root is now different from
     // the trusted one, but the consistency proof does not lead to the new root either: bad tiles,
     // not a fork.
-    a.storage().flip("tile/0/000", 32 * 5 + 1);
+    flip(a.storage(), "tile/0/000", 32 * 5 + 1);
     assert!(matches!(
         m.update(&trusted, &ca[&300], a.storage()),
         Err(MonitorError::TilesDoNotMatchCheckpoint {
@@ -886,11 +876,11 @@ fn tiles_that_do_not_match_the_new_checkpoint_are_bad_tiles_not_a_fork() {
             failure: ProofError::NewRootMismatch { .. }
         })
     ));
-    a.storage().flip("tile/0/000", 32 * 5 + 1);
+    flip(a.storage(), "tile/0/000", 32 * 5 + 1);
 
     // A missing tile and a truncated tile are read errors.
     let saved = a.storage().read("tile/0/001.p/44").unwrap().unwrap();
-    a.storage().0.borrow_mut().remove("tile/0/001.p/44");
+    a.storage().remove("tile/0/001.p/44");
     assert!(matches!(
         m.update(&trusted, &ca[&300], a.storage()),
         Err(MonitorError::Tiles(TileReadError::Missing { .. }))
