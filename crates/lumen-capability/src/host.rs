@@ -1,0 +1,446 @@
+//! Hosts and host patterns: how a `domain` constraint names the hosts a grant allows.
+//!
+//! Every host, whether it comes from a grant or from a URL a program wants to fetch, goes through one
+//! normalization: the WHATWG host parser of the `url` crate (percent-decoding, IDNA/UTS #46 mapping to
+//! ASCII, lower case, every IPv4 spelling such as `0x7f.1` or `2130706433` to dotted decimal), then one
+//! trailing dot is removed, IPv4-mapped IPv6 addresses become IPv4, and empty labels are refused.
+//! Matching is then done on labels of the normalized form, never on the string a user wrote.
+//!
+//! A pattern is one of:
+//! - an exact host, `api.example.com`, which matches only that host;
+//! - a wildcard, `*.example.com`, which matches every host with **one or more** labels in front of
+//!   `example.com` (`a.example.com`, `a.b.example.com`) and **not** the apex `example.com` itself (write
+//!   both patterns to allow both). The suffix must not be a public suffix (`*.com`, `*.co.uk`,
+//!   `*.github.io`, or a single unknown label such as `*.internal`): such a pattern would grant hosts that
+//!   nobody in particular controls, so it is refused when the grant is built;
+//! - an IP address (`10.1.2.3`, `::1`) or a CIDR range (`10.0.0.0/8`). Naming an address or a range is
+//!   also what allows a special-purpose address (loopback, private, link-local, …) to be reached; see
+//!   [`crate::net`].
+//!
+//! A set of patterns is kept in a canonical form (sorted, no pattern covered by another, adjacent
+//! ranges merged), so that equal sets of hosts compare equal.
+
+use crate::error::GrantError;
+use crate::net::canonical_ip;
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use std::fmt;
+use std::net::IpAddr;
+
+/// A normalized host: a lower-case ASCII domain name without a trailing dot, or an IP address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Host {
+    /// A domain name in normalized ASCII form.
+    Domain(String),
+    /// An IP address (IPv4-mapped IPv6 addresses are stored as IPv4).
+    Ip(IpAddr),
+}
+
+impl Host {
+    /// Normalizes a host as written in a URL or a grant (WHATWG host parsing plus the rules above).
+    pub fn parse(input: &str) -> Result<Host, HostError> {
+        let parsed = url::Host::parse(input).map_err(|_| HostError::Invalid)?;
+        let borrowed = match &parsed {
+            url::Host::Domain(d) => url::Host::Domain(d.as_str()),
+            url::Host::Ipv4(a) => url::Host::Ipv4(*a),
+            url::Host::Ipv6(a) => url::Host::Ipv6(*a),
+        };
+        Host::from_url_host(borrowed)
+    }
+
+    /// Normalizes a host that the WHATWG parser has already produced (for example `Url::host()`).
+    pub fn from_url_host(host: url::Host<&str>) -> Result<Host, HostError> {
+        match host {
+            url::Host::Ipv4(a) => Ok(Host::Ip(IpAddr::V4(a))),
+            url::Host::Ipv6(a) => Ok(Host::Ip(canonical_ip(IpAddr::V6(a)))),
+            url::Host::Domain(d) => {
+                let d = d.strip_suffix('.').unwrap_or(d);
+                if d.is_empty() || d.split('.').any(str::is_empty) {
+                    return Err(HostError::EmptyLabel);
+                }
+                if d.len() > 253 || d.split('.').any(|l| l.len() > 63) {
+                    return Err(HostError::TooLong);
+                }
+                // The WHATWG parser has already lower-cased and IDNA-mapped the name; anything that is
+                // not plain ASCII letters, digits, '-', '_' and '.' here is refused rather than guessed at.
+                if !d.bytes().all(|b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+                }) {
+                    return Err(HostError::Invalid);
+                }
+                Ok(Host::Domain(d.to_owned()))
+            }
+        }
+    }
+
+    /// Whether this host is a name reserved for the local machine (`localhost` and `*.localhost`, RFC 6761).
+    pub fn is_localhost_name(&self) -> bool {
+        match self {
+            Host::Domain(d) => d == "localhost" || d.ends_with(".localhost"),
+            Host::Ip(_) => false,
+        }
+    }
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Domain(d) => f.write_str(d),
+            Host::Ip(IpAddr::V4(a)) => write!(f, "{a}"),
+            Host::Ip(IpAddr::V6(a)) => write!(f, "[{a}]"),
+        }
+    }
+}
+
+/// Why a host could not be normalized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The WHATWG host parser or the final ASCII check refused it.
+    #[error("not a valid host")]
+    Invalid,
+    /// A label is empty (`a..b`, or more than one trailing dot).
+    #[error("the host has an empty label")]
+    EmptyLabel,
+    /// The name exceeds 253 bytes or a label exceeds 63.
+    #[error("the host name is too long")]
+    TooLong,
+}
+
+/// One entry of a `domain` constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HostPattern {
+    /// Exactly this domain name.
+    Exact(String),
+    /// Every strict subdomain of this suffix (the apex is not included).
+    Wildcard(String),
+    /// Every address in this range (a single address is a full-length prefix).
+    Net(IpNet),
+}
+
+impl HostPattern {
+    /// Parses and normalizes one pattern as written in a grant.
+    pub fn parse(input: &str) -> Result<HostPattern, GrantError> {
+        let invalid = |reason: &'static str| GrantError::InvalidHostPattern {
+            pattern: input.to_owned(),
+            reason,
+        };
+        if input.is_empty() {
+            return Err(invalid("it is empty"));
+        }
+        if input.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid("it contains whitespace or a control character"));
+        }
+        if input.contains('/') {
+            let net: IpNet = input
+                .parse()
+                .map_err(|_| invalid("not a CIDR range such as 10.0.0.0/8"))?;
+            if net.trunc() != net {
+                return Err(invalid(
+                    "the range has bits set after the prefix (write the network address)",
+                ));
+            }
+            return Ok(HostPattern::Net(canonical_net(net)));
+        }
+        let bare = input
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .unwrap_or(input);
+        if let Ok(ip) = bare.parse::<IpAddr>() {
+            return Ok(HostPattern::Net(IpNet::from(canonical_ip(ip))));
+        }
+        if let Some(suffix) = input.strip_prefix("*.") {
+            if suffix.contains('*') {
+                return Err(invalid("only one leading `*.` label is allowed"));
+            }
+            let host =
+                Host::parse(suffix).map_err(|_| invalid("the suffix is not a valid host name"))?;
+            let Host::Domain(d) = host else {
+                return Err(invalid("a wildcard needs a domain name, not an address"));
+            };
+            if is_public_suffix(&d) {
+                return Err(GrantError::PublicSuffixWildcard {
+                    pattern: input.to_owned(),
+                    suffix: d,
+                });
+            }
+            return Ok(HostPattern::Wildcard(d));
+        }
+        if input.contains('*') {
+            return Err(invalid(
+                "`*` is only allowed as a whole leading label (`*.example.com`)",
+            ));
+        }
+        match Host::parse(input).map_err(|_| invalid("not a valid host name"))? {
+            Host::Domain(d) => Ok(HostPattern::Exact(d)),
+            Host::Ip(ip) => Ok(HostPattern::Net(IpNet::from(ip))),
+        }
+    }
+
+    /// Whether this pattern matches a normalized host.
+    pub fn matches(&self, host: &Host) -> bool {
+        match (self, host) {
+            (HostPattern::Exact(x), Host::Domain(d)) => x == d,
+            (HostPattern::Wildcard(s), Host::Domain(d)) => is_strict_subdomain(d, s),
+            (HostPattern::Net(n), Host::Ip(ip)) => n.contains(ip),
+            _ => false,
+        }
+    }
+
+    /// Whether every host matched by `other` is matched by `self`.
+    pub fn covers(&self, other: &HostPattern) -> bool {
+        match (self, other) {
+            (HostPattern::Exact(a), HostPattern::Exact(b)) => a == b,
+            (HostPattern::Wildcard(s), HostPattern::Exact(b)) => is_strict_subdomain(b, s),
+            (HostPattern::Wildcard(s), HostPattern::Wildcard(t)) => {
+                s == t || is_strict_subdomain(t, s)
+            }
+            (HostPattern::Net(a), HostPattern::Net(b)) => a.contains(b),
+            _ => false,
+        }
+    }
+
+    /// The hosts matched by both patterns, if any (patterns are nested or disjoint, so one suffices).
+    pub fn intersect(&self, other: &HostPattern) -> Option<HostPattern> {
+        if self.covers(other) {
+            Some(other.clone())
+        } else if other.covers(self) {
+            Some(self.clone())
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostPattern::Exact(d) => f.write_str(d),
+            HostPattern::Wildcard(s) => write!(f, "*.{s}"),
+            HostPattern::Net(n) if n.prefix_len() == n.max_prefix_len() => {
+                write!(f, "{}", n.addr())
+            }
+            HostPattern::Net(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// IPv4-mapped IPv6 ranges (`::ffff:a.b.c.d/n`, n ≥ 96) are stored as the IPv4 range they denote.
+fn canonical_net(net: IpNet) -> IpNet {
+    if let IpNet::V6(v6) = net
+        && v6.prefix_len() >= 96
+        && let IpAddr::V4(a) = canonical_ip(IpAddr::V6(v6.addr()))
+        && let Ok(n4) = Ipv4Net::new(a, v6.prefix_len() - 96)
+    {
+        return IpNet::V4(n4);
+    }
+    net
+}
+
+/// `d` is `s` with one or more labels in front.
+fn is_strict_subdomain(d: &str, s: &str) -> bool {
+    d.len() > s.len() + 1 && d.ends_with(s) && d.as_bytes()[d.len() - s.len() - 1] == b'.'
+}
+
+/// Whether `domain` is itself a public suffix (ICANN or private section), or a lone label the list
+/// does not know (which the list's default rule treats as a suffix).
+fn is_public_suffix(domain: &str) -> bool {
+    match psl::suffix(domain.as_bytes()) {
+        Some(s) => s.as_bytes().len() == domain.len(),
+        None => true,
+    }
+}
+
+/// A canonical set of host patterns: the value of a `domain` constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct HostSet {
+    patterns: Vec<HostPattern>,
+}
+
+impl HostSet {
+    /// Builds the canonical set from patterns (covered patterns dropped, adjacent ranges merged).
+    pub fn new(patterns: impl IntoIterator<Item = HostPattern>) -> HostSet {
+        let mut names = Vec::new();
+        let mut v4: Vec<Ipv4Net> = Vec::new();
+        let mut v6: Vec<Ipv6Net> = Vec::new();
+        for p in patterns {
+            match p {
+                HostPattern::Net(IpNet::V4(n)) => v4.push(n),
+                HostPattern::Net(IpNet::V6(n)) => v6.push(n),
+                other => names.push(other),
+            }
+        }
+        names.sort();
+        names.dedup();
+        let mut kept: Vec<HostPattern> = names
+            .iter()
+            .filter(|p| !names.iter().any(|q| q != *p && q.covers(p)))
+            .cloned()
+            .collect();
+        kept.extend(
+            Ipv4Net::aggregate(&v4)
+                .into_iter()
+                .map(|n| HostPattern::Net(IpNet::V4(n))),
+        );
+        kept.extend(
+            Ipv6Net::aggregate(&v6)
+                .into_iter()
+                .map(|n| HostPattern::Net(IpNet::V6(n))),
+        );
+        HostSet { patterns: kept }
+    }
+
+    /// The patterns, in canonical order.
+    pub fn patterns(&self) -> &[HostPattern] {
+        &self.patterns
+    }
+
+    /// Whether no host at all is allowed (the result of intersecting disjoint sets).
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// Whether a normalized host is in the set.
+    pub fn contains(&self, host: &Host) -> bool {
+        self.patterns.iter().any(|p| p.matches(host))
+    }
+
+    /// Whether an address is named explicitly by an address or range pattern.
+    pub fn names_ip(&self, ip: IpAddr) -> bool {
+        let ip = canonical_ip(ip);
+        self.patterns
+            .iter()
+            .any(|p| matches!(p, HostPattern::Net(n) if n.contains(&ip)))
+    }
+
+    /// The hosts in both sets.
+    pub fn intersect(&self, other: &HostSet) -> HostSet {
+        let mut out = Vec::new();
+        for a in &self.patterns {
+            for b in &other.patterns {
+                if let Some(c) = a.intersect(b) {
+                    out.push(c);
+                }
+            }
+        }
+        HostSet::new(out)
+    }
+
+    /// Whether every pattern of `other` is covered by one pattern of `self` (exact for names; for
+    /// ranges it is exact on the merged canonical form).
+    pub fn covers(&self, other: &HostSet) -> bool {
+        other
+            .patterns
+            .iter()
+            .all(|q| self.patterns.iter().any(|p| p.covers(q)))
+    }
+}
+
+impl fmt::Display for HostSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.patterns.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> HostPattern {
+        HostPattern::parse(s).unwrap()
+    }
+    fn h(s: &str) -> Host {
+        Host::parse(s).unwrap()
+    }
+
+    #[test]
+    fn wildcard_matches_subdomains_not_apex_nor_lookalikes() {
+        let w = p("*.example.com");
+        assert!(w.matches(&h("a.example.com")));
+        assert!(w.matches(&h("a.b.example.com")));
+        assert!(!w.matches(&h("example.com")));
+        assert!(!w.matches(&h("evilexample.com")));
+        assert!(!w.matches(&h("example.com.evil.com")));
+        assert!(!w.matches(&h("aexample.com")));
+    }
+
+    #[test]
+    fn public_suffix_wildcards_are_refused() {
+        for s in [
+            "*.com",
+            "*.co.uk",
+            "*.github.io",
+            "*.internal",
+            "*.localhost",
+            "*.blogspot.com",
+        ] {
+            assert!(
+                matches!(
+                    HostPattern::parse(s),
+                    Err(GrantError::PublicSuffixWildcard { .. })
+                ),
+                "{s} was accepted"
+            );
+        }
+        assert!(HostPattern::parse("*.corp.internal").is_ok());
+        assert!(HostPattern::parse("*.example.co.uk").is_ok());
+    }
+
+    #[test]
+    fn malformed_patterns_are_refused() {
+        for s in [
+            "",
+            "*",
+            "*example.com",
+            "a.*.com",
+            "**.example.com",
+            "10.0.0.1/8",
+            "a b.com",
+            "a..b",
+            "*.*.x.com",
+        ] {
+            assert!(HostPattern::parse(s).is_err(), "{s:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn patterns_are_normalized() {
+        assert_eq!(p("EXAMPLE.com."), HostPattern::Exact("example.com".into()));
+        assert_eq!(
+            p("ｅｘａｍｐｌｅ.com"),
+            HostPattern::Exact("example.com".into())
+        );
+        assert_eq!(p("::ffff:10.0.0.1"), p("10.0.0.1"));
+        assert_eq!(p("::ffff:10.0.0.0/104"), p("10.0.0.0/8"));
+        assert_eq!(p("[::1]"), p("::1"));
+    }
+
+    #[test]
+    fn sets_are_canonical() {
+        let a = HostSet::new([
+            p("a.example.com"),
+            p("*.example.com"),
+            p("10.0.0.0/9"),
+            p("10.128.0.0/9"),
+        ]);
+        let b = HostSet::new([p("*.example.com"), p("10.0.0.0/8")]);
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn intersection_of_wildcards_and_exacts() {
+        let a = HostSet::new([p("*.example.com")]);
+        let b = HostSet::new([p("*.api.example.com"), p("example.com"), p("x.example.com")]);
+        let c = a.intersect(&b);
+        assert_eq!(
+            c,
+            HostSet::new([p("*.api.example.com"), p("x.example.com")])
+        );
+        assert!(a.intersect(&HostSet::new([p("example.org")])).is_empty());
+    }
+}
