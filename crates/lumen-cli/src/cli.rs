@@ -25,6 +25,49 @@ pub(crate) enum Command {
     /// Run and use a transparency log (C2SP tlog-tiles).
     #[command(subcommand)]
     Log(LogCommand),
+    /// Test capability policies (grants and scopes) from the shell.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PolicyCommand {
+    /// Decide one tool call under a policy; prints the decision as JSON, exits 0 (allowed) or 1 (denied).
+    Eval(PolicyEvalArgs),
+    /// Print the effective grants of a scope as JSON (what a call there runs with).
+    Show(PolicyShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyEvalArgs {
+    /// The policy file (TOML, or JSON if it starts with `{`).
+    #[arg(long)]
+    pub(crate) policy: PathBuf,
+    /// The tool to call, e.g. `http.get`, `llm.chat`, `mcp.github.create_issue`.
+    #[arg(long)]
+    pub(crate) tool: String,
+    /// The call's named arguments as a JSON object, e.g. '{"url": "https://api.example.com/"}'.
+    #[arg(long, default_value = "{}")]
+    pub(crate) args: String,
+    /// The calling scope, as a path below the root: `main/summarize` [default: the root].
+    #[arg(long, default_value = "")]
+    pub(crate) scope: String,
+    /// Also resolve the URL's host with the system resolver and check every address.
+    #[arg(long)]
+    pub(crate) resolve: bool,
+    /// Append the decision to this JSON-lines audit file.
+    #[arg(long)]
+    pub(crate) audit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PolicyShowArgs {
+    /// The policy file (TOML, or JSON if it starts with `{`).
+    #[arg(long)]
+    pub(crate) policy: PathBuf,
+    /// The scope, as a path below the root [default: the root].
+    #[arg(long, default_value = "")]
+    pub(crate) scope: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Verify(args) => verify(args),
         Command::Demo => demo(),
         Command::Log(cmd) => crate::log_cmd::run(cmd),
+        Command::Policy(cmd) => crate::policy_cmd::run(cmd),
     }
 }
 

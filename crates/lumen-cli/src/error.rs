@@ -35,6 +35,11 @@ impl CliError {
         }
     }
 
+    /// A denied policy decision (exit status 1); the command has already reported it.
+    pub(crate) fn denied() -> Self {
+        Self::verification(String::new())
+    }
+
     /// Adds the underlying error and its sources as `Caused by:` lines.
     pub(crate) fn caused_by(mut self, err: &dyn std::error::Error) -> Self {
         let mut next: Option<&dyn std::error::Error> = Some(err);
@@ -59,6 +64,9 @@ impl CliError {
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.message.is_empty() {
+            return Ok(());
+        }
         writeln!(f, "error: {}", self.message)?;
         if !self.causes.is_empty() {
             writeln!(f, "\nCaused by:")?;

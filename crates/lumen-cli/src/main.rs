@@ -10,6 +10,7 @@ mod commands;
 mod error;
 mod log_cmd;
 mod log_server;
+mod policy_cmd;
 
 use clap::Parser as _;
 use std::process::ExitCode;
