@@ -3,7 +3,7 @@
 //! A sink that fails to record turns an allowed call into a denied one
 //! ([`crate::ViolationCode::AuditFailed`]): a decision that cannot be accounted for is not taken.
 
-use crate::check::ViolationCode;
+use crate::check::{HttpTarget, ViolationCode};
 use crate::grant::Constraint;
 use serde::Serialize;
 use serde::ser::SerializeMap;
@@ -32,11 +32,26 @@ pub struct AuditEvent<'a> {
     /// The scopes whose grants decided a denial.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pub decided_by: &'a [String],
-    /// `scheme://host:port` of an HTTP target (no path, query or credentials).
+    /// The HTTP target, serialized as `scheme://host:port` (no path, query or credentials).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub target: Option<String>,
+    pub target: Option<TargetOrigin<'a>>,
     /// The shape of the call's arguments: each top-level key with its JSON type, never the value.
     pub args: ArgShapes<'a>,
+}
+
+/// Serializes an HTTP target as its origin, `scheme://host:port`.
+#[derive(Debug, Clone, Copy)]
+pub struct TargetOrigin<'a>(pub &'a HttpTarget);
+
+impl Serialize for TargetOrigin<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&format_args!(
+            "{}://{}:{}",
+            self.0.scheme.as_str(),
+            self.0.host,
+            self.0.port
+        ))
+    }
 }
 
 /// Serializes a JSON value as the types of its top-level fields (`{"url": "string"}`).

@@ -9,7 +9,7 @@
 //! address, and the provider connects to exactly the addresses returned, so a second DNS answer cannot
 //! change the target. Every redirect hop goes through [`EnforcedCall::follow_redirect`].
 
-use crate::audit::{ArgShapes, AuditEvent};
+use crate::audit::{ArgShapes, AuditEvent, TargetOrigin};
 use crate::grant::{Constraint, Grant, Scheme, has_encoded_separator};
 use crate::host::Host;
 use crate::net::{canonical_ip, special_purpose};
@@ -362,7 +362,7 @@ pub fn validate_tool_policy(
     let now = call.now.unwrap_or_else(Instant::now);
     let result = decide(scope, call, now);
     let (code, constraint, decided_by, target): (_, _, &[String], _) = match &result {
-        Ok(e) => (None, None, &[], e.http.as_ref().map(HttpTarget::origin)),
+        Ok(e) => (None, None, &[], e.http.as_ref().map(TargetOrigin)),
         Err(v) => (Some(v.code), v.constraint, &v.decided_by, None),
     };
     let event = AuditEvent {
@@ -378,7 +378,11 @@ pub fn validate_tool_policy(
     };
     match (scope.audit().record(&event), result) {
         (Ok(()), r) => r,
-        (Err(_), Ok(_)) => {
+        (Err(_), Ok(e)) => {
+            // The call will not happen: give back what it spent.
+            if e.remaining_calls.is_some() {
+                scope.refund(call.tool);
+            }
             Err(Fail::new(ViolationCode::AuditFailed, None, None).into_violation(scope, call.tool))
         }
         (Err(_), Err(v)) => Err(v),
@@ -735,7 +739,7 @@ impl EnforcedCall {
         &self,
         event: &'static str,
         result: &Result<(), &Violation>,
-        target: Option<String>,
+        target: Option<TargetOrigin<'_>>,
     ) -> Result<(), Box<Violation>> {
         let (code, constraint, decided_by): (_, _, &[String]) = match result {
             Ok(()) => (None, None, &[]),
@@ -771,7 +775,7 @@ impl EnforcedCall {
         let reported = self.report(
             "addresses",
             &result.as_ref().map(|_| ()).map_err(|v| &**v),
-            Some(t.origin()),
+            Some(TargetOrigin(t)),
         );
         match (result, reported) {
             (Ok(a), Ok(())) => Ok(a),
@@ -837,7 +841,7 @@ impl EnforcedCall {
         let target = result
             .as_ref()
             .ok()
-            .and_then(|e| e.http.as_ref().map(HttpTarget::origin));
+            .and_then(|e| e.http.as_ref().map(TargetOrigin));
         let reported = self.report(
             "redirect",
             &result.as_ref().map(|_| ()).map_err(|v| &**v),

@@ -245,6 +245,21 @@ impl Scope {
         Ok(Some(min))
     }
 
+    /// Gives back one call of `tool` to every budget on the path (the call was not made).
+    pub(crate) fn refund(&self, tool: &str) {
+        if let Some(chain) = self.node.budgets.get(tool) {
+            let _guard = self
+                .node
+                .tree
+                .spend
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for b in chain {
+                b.remaining.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+    }
+
     pub(crate) fn audit(&self) -> &dyn AuditSink {
         &*self.node.tree.audit
     }
