@@ -308,6 +308,10 @@ impl Fail {
         self.raw = Some(cut(s.into()));
         self
     }
+    /// Records a URL as given, with any credentials in it replaced by `***`.
+    fn raw_url(self, s: &str) -> Fail {
+        self.raw(redact_url(s))
+    }
     fn normalized(mut self, s: impl Into<String>) -> Fail {
         self.normalized = Some(s.into());
         self
@@ -338,6 +342,28 @@ impl Fail {
             scope: scope.path().to_owned(),
             decided_by,
         })
+    }
+}
+
+/// A URL string with its userinfo replaced by `***`. A string that does not parse is redacted from the
+/// start of its authority to its last `@`, which may hide more than the credentials but never less.
+fn redact_url(raw: &str) -> String {
+    if let Ok(mut u) = Url::parse(raw) {
+        if u.username().is_empty() && u.password().is_none() {
+            return raw.to_owned();
+        }
+        let _ = u.set_password(None);
+        let _ = u.set_username("***");
+        return u.to_string();
+    }
+    let start = raw
+        .find("//")
+        .map(|i| i + 2)
+        .or_else(|| raw.find(':').map(|i| i + 1))
+        .unwrap_or(0);
+    match raw[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
+        None => raw.to_owned(),
     }
 }
 
@@ -450,7 +476,7 @@ fn decide(scope: &Scope, call: &Call<'_>, now: Instant) -> Result<EnforcedCall, 
             };
             let url = Url::parse(raw).map_err(|_| {
                 Fail::new(ViolationCode::InvalidUrl, None, Some("url"))
-                    .raw(raw)
+                    .raw_url(raw)
                     .into_violation(scope, tool)
             })?;
             enforced.http =
@@ -602,7 +628,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Scheme),
             Some("url"),
         )
-        .raw(raw_of(&url))
+        .raw_url(&raw_of(&url))
         .normalized(url.scheme()));
     };
     if !grant.allows_scheme(scheme) {
@@ -611,7 +637,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Scheme),
             Some("url"),
         )
-        .raw(raw_of(&url))
+        .raw_url(&raw_of(&url))
         .normalized(scheme.as_str())
         .probe(Probe::Scheme(scheme)));
     }
@@ -629,7 +655,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                 Some(Constraint::Domain),
                 Some("url"),
             )
-            .raw(raw_of(&url))
+            .raw_url(&raw_of(&url))
         })?,
         None => {
             return Err(Fail::new(
@@ -637,7 +663,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                 Some(Constraint::Domain),
                 Some("url"),
             )
-            .raw(raw_of(&url)));
+            .raw_url(&raw_of(&url)));
         }
     };
     if !grant.allows_host(&host) {
@@ -646,7 +672,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Domain),
             Some("url"),
         )
-        .raw(raw_of(&url))
+        .raw_url(&raw_of(&url))
         .normalized(host.to_string())
         .probe(Probe::Host(host)));
     }
@@ -658,7 +684,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                     Some(Constraint::Domain),
                     Some("url"),
                 )
-                .raw(raw_of(&url))
+                .raw_url(&raw_of(&url))
                 .normalized(ip.to_string())
                 .probe(Probe::Ip(*ip)));
             }
@@ -675,7 +701,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                     Some(Constraint::Domain),
                     Some("url"),
                 )
-                .raw(raw_of(&url))
+                .raw_url(&raw_of(&url))
                 .normalized(host.to_string())
                 .probe(Probe::Ip(lo[0])));
             }
@@ -689,34 +715,61 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Port),
             Some("url"),
         )
-        .raw(raw_of(&url))
+        .raw_url(&raw_of(&url))
         .normalized(format!("{}:{port}", scheme.as_str()))
         .probe(Probe::Endpoint(scheme, port)));
     }
     let path = url.path();
-    if grant.path_prefixes().is_some() && (has_encoded_separator(path) || !grant.allows_path(path))
+    if grant.path_prefixes().is_some()
+        && (has_encoded_separator(path)
+            || has_parameterized_dot_segment(path)
+            || !grant.allows_path(path))
     {
         return Err(Fail::new(
             ViolationCode::PathNotGranted,
             Some(Constraint::PathPrefix),
             Some("url"),
         )
-        .raw(raw_of(&url))
+        .raw_url(&raw_of(&url))
         .normalized(path.to_owned())
         .probe(Probe::Path(path.to_owned())));
     }
     url.set_fragment(None);
-    if let Host::Domain(d) = &host
-        && url.host_str() != Some(d.as_str())
-    {
-        // Only the trailing dot can differ; a failure here leaves the URL as parsed, which is checked.
-        let _ = url.set_host(Some(d));
+    // Hand the provider the host exactly as checked: without the trailing dot, and an IPv4-mapped
+    // IPv6 literal as its IPv4 address. A failure here leaves the URL as parsed, which was checked.
+    match &host {
+        Host::Domain(d) if url.host_str() != Some(d.as_str()) => {
+            let _ = url.set_host(Some(d));
+        }
+        Host::Ip(ip) => {
+            let as_parsed = match url.host() {
+                Some(url::Host::Ipv4(a)) => Some(IpAddr::V4(a)),
+                Some(url::Host::Ipv6(a)) => Some(IpAddr::V6(a)),
+                _ => None,
+            };
+            if as_parsed != Some(*ip) {
+                let _ = url.set_ip_host(*ip);
+            }
+        }
+        _ => {}
     }
     Ok(HttpTarget {
         url,
         host,
         scheme,
         port,
+    })
+}
+
+/// Whether a path has a segment that some servers resolve as `.` or `..` although the URL parser
+/// does not: `..;x`, `.;`, `%2e%2e;` (Tomcat and Spring strip `;` parameters before resolving).
+fn has_parameterized_dot_segment(path: &str) -> bool {
+    path.split('/').any(|seg| {
+        let Some((base, _params)) = seg.split_once(';') else {
+            return false;
+        };
+        let base = base.to_ascii_lowercase().replace("%2e", ".");
+        base == "." || base == ".."
     })
 }
 
@@ -863,7 +916,7 @@ impl EnforcedCall {
         };
         if self.redirects >= MAX_REDIRECTS {
             let mut v = self.violation(
-                Fail::new(ViolationCode::RedirectNotGranted, None, Some("url")).raw(location),
+                Fail::new(ViolationCode::RedirectNotGranted, None, Some("url")).raw_url(location),
             );
             v.cause = Some(ViolationCode::TooManyRedirects);
             return Err(v);
@@ -883,12 +936,11 @@ impl EnforcedCall {
                 None,
             ))));
         };
-        let next =
-            t.url.join(location).map_err(|_| {
-                wrap(self.violation(
-                    Fail::new(ViolationCode::InvalidUrl, None, Some("url")).raw(location),
-                ))
-            })?;
+        let next = t.url.join(location).map_err(|_| {
+            wrap(self.violation(
+                Fail::new(ViolationCode::InvalidUrl, None, Some("url")).raw_url(location),
+            ))
+        })?;
         let target = check_url(grant, next, Some(location)).map_err(|f| wrap(self.violation(f)))?;
         Ok(EnforcedCall {
             http: Some(target),

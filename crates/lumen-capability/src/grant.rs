@@ -155,6 +155,10 @@ pub struct Grant {
     tool: ToolId,
     kind: ToolKind,
     hosts: Option<HostSet>,
+    /// The address patterns that may be reached although they are special-purpose. `None` (only in a
+    /// grant that has no `domain` of its own and is not a root) inherits; a root without `domain`
+    /// unlocks nothing, so "any host" never includes loopback, private or metadata addresses.
+    unlocked: Option<HostSet>,
     endpoints: Option<BTreeSet<(Scheme, u16)>>,
     scheme_given: bool,
     methods: Option<BTreeSet<&'static str>>,
@@ -187,6 +191,7 @@ impl Grant {
             tool,
             kind,
             hosts: None,
+            unlocked: None,
             endpoints: None,
             scheme_given: false,
             methods: None,
@@ -238,7 +243,9 @@ impl Grant {
                         .into_iter()
                         .map(HostPattern::parse)
                         .collect::<Result<Vec<_>, _>>()?;
-                    g.hosts = Some(HostSet::new(pats));
+                    let set = HostSet::new(pats);
+                    g.unlocked = Some(set.addresses());
+                    g.hosts = Some(set);
                 }
                 Constraint::Scheme => {
                     let mut set = BTreeSet::new();
@@ -364,6 +371,9 @@ impl Grant {
     pub fn as_root(&self) -> Grant {
         let mut g = self.clone();
         if matches!(g.kind, ToolKind::Http(_)) {
+            if g.unlocked.is_none() {
+                g.unlocked = Some(HostSet::default());
+            }
             g.endpoints = Some(match &self.endpoints {
                 None => BTreeSet::from([(Scheme::Https, 443)]),
                 Some(set) if !self.scheme_given => set
@@ -387,6 +397,7 @@ impl Grant {
             tool: self.tool.clone(),
             kind: self.kind,
             hosts: meet(&self.hosts, &other.hosts, |a, b| a.intersect(b)),
+            unlocked: meet(&self.unlocked, &other.unlocked, |a, b| a.intersect(b)),
             endpoints: meet(&self.endpoints, &other.endpoints, |a, b| {
                 a.intersection(b).copied().collect()
             }),
@@ -426,9 +437,11 @@ impl Grant {
         if self.tool != outer.tool {
             return Constraint::ALL.to_vec();
         }
-        if let (Some(a), Some(b)) = (&self.hosts, &outer.hosts)
-            && !b.covers(a)
-        {
+        let hosts_exceed =
+            matches!((&self.hosts, &outer.hosts), (Some(a), Some(b)) if !b.covers(a));
+        let unlock_exceeds =
+            matches!((&self.unlocked, &outer.unlocked), (Some(a), Some(b)) if !b.covers(a));
+        if hosts_exceed || unlock_exceeds {
             out.push(Constraint::Domain);
         }
         if let (Some(a), Some(b)) = (&self.endpoints, &outer.endpoints) {
@@ -533,9 +546,15 @@ impl Grant {
     pub fn allows_host(&self, host: &Host) -> bool {
         self.hosts.as_ref().is_none_or(|h| h.contains(host))
     }
-    /// Whether the grant names this address explicitly (which is what permits a special-purpose address).
+    /// Whether the grant names this address explicitly (which is what permits a special-purpose
+    /// address). A non-root grant without `domain` inherits this from its enclosing scope (true here).
     pub fn names_ip(&self, ip: IpAddr) -> bool {
-        self.hosts.as_ref().is_some_and(|h| h.names_ip(ip))
+        self.unlocked.as_ref().is_none_or(|h| h.names_ip(ip))
+    }
+
+    /// The address patterns that may be reached although special-purpose (`None`: inherited).
+    pub fn unlocked(&self) -> Option<&HostSet> {
+        self.unlocked.as_ref()
     }
     /// Whether some allowed endpoint uses this scheme.
     pub fn allows_scheme(&self, s: Scheme) -> bool {

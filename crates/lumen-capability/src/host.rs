@@ -311,6 +311,18 @@ impl HostSet {
             .any(|p| matches!(p, HostPattern::Net(n) if n.contains(&ip)))
     }
 
+    /// The address and range patterns of the set (its names dropped).
+    pub fn addresses(&self) -> HostSet {
+        HostSet {
+            patterns: self
+                .patterns
+                .iter()
+                .filter(|p| matches!(p, HostPattern::Net(_)))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// The hosts in both sets.
     pub fn intersect(&self, other: &HostSet) -> HostSet {
         let mut out = Vec::new();

@@ -30,7 +30,10 @@ impl Resolver for RebindingResolver {
             "svc.test" if n == 0 => Ok(vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))]),
             "svc.test" => Ok(vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2))]),
             "evil.test" => Ok(vec![IpAddr::V4(Ipv4Addr::new(127, 0, 0, 1))]),
-            _ => Err(std::io::Error::new(std::io::ErrorKind::NotFound, "no such host")),
+            _ => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such host",
+            )),
         }
     }
 }
@@ -44,7 +47,11 @@ struct Servers {
 
 /// Server A on 127.0.0.1:PORT and server B on 127.0.0.2:PORT (same port, different address).
 fn start_servers() -> Servers {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let hits_a = Arc::new(AtomicUsize::new(0));
     let hits_b = Arc::new(AtomicUsize::new(0));
     let (la, lb) = rt.block_on(async {
@@ -64,13 +71,21 @@ fn start_servers() -> Servers {
         .route(
             "/redirect-evil",
             get(move || async move {
-                (StatusCode::FOUND, [(header::LOCATION, format!("http://evil.test:{port}/"))]).into_response()
+                (
+                    StatusCode::FOUND,
+                    [(header::LOCATION, format!("http://evil.test:{port}/"))],
+                )
+                    .into_response()
             }),
         )
         .route(
             "/redirect-metadata",
             get(|| async {
-                (StatusCode::FOUND, [(header::LOCATION, "http://169.254.169.254/latest/meta-data/")]).into_response()
+                (
+                    StatusCode::FOUND,
+                    [(header::LOCATION, "http://169.254.169.254/latest/meta-data/")],
+                )
+                    .into_response()
             }),
         )
         .route(
@@ -79,13 +94,15 @@ fn start_servers() -> Servers {
         )
         .route("/final", get(|| async { "final" }))
         .route("/big", get(|| async { vec![b'x'; 1 << 20] }))
-        .layer(axum::middleware::from_fn(move |req, next: axum::middleware::Next| {
-            let ha = ha.clone();
-            async move {
-                ha.fetch_add(1, Ordering::SeqCst);
-                next.run(req).await
-            }
-        }));
+        .layer(axum::middleware::from_fn(
+            move |req, next: axum::middleware::Next| {
+                let ha = ha.clone();
+                async move {
+                    ha.fetch_add(1, Ordering::SeqCst);
+                    next.run(req).await
+                }
+            },
+        ));
     let hb = hits_b.clone();
     let app_b = Router::new().fallback(get(move || {
         let hb = hb.clone();
@@ -96,7 +113,12 @@ fn start_servers() -> Servers {
     }));
     rt.spawn(async move { axum::serve(la, app_a).await });
     rt.spawn(async move { axum::serve(lb, app_b).await });
-    Servers { port, hits_a, hits_b, _rt: rt }
+    Servers {
+        port,
+        hits_a,
+        hits_b,
+        _rt: rt,
+    }
 }
 
 fn scope(port: u16, extra: serde_json::Value) -> Scope {
@@ -107,14 +129,21 @@ fn scope(port: u16, extra: serde_json::Value) -> Scope {
         "port": port,
         "timeout_ms": 5000,
     });
-    grant.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    grant
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
     let grants = GrantSet::from_json(&json!({ "http.get": grant })).unwrap();
     Scope::root("app", &grants).unwrap()
 }
 
 /// What a tool provider does: resolve through the engine, pin the checked addresses, follow
 /// redirects only through `follow_redirect`, and cap the body while reading.
-fn provider_get(scope: &Scope, url: &str, resolver: &dyn Resolver) -> Result<(String, SocketAddr), Box<Violation>> {
+fn provider_get(
+    scope: &Scope,
+    url: &str,
+    resolver: &dyn Resolver,
+) -> Result<(String, SocketAddr), Box<Violation>> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let args = json!({ "url": url });
     let mut call: EnforcedCall = validate_tool_policy(scope, &Call::new("http.get", &args))?;
@@ -131,7 +160,10 @@ fn provider_get(scope: &Scope, url: &str, resolver: &dyn Resolver) -> Result<(St
         let client = builder.build().unwrap();
         let mut resp = client.get(target.url.clone()).send().unwrap();
         if resp.status().is_redirection() {
-            let loc = resp.headers()[header::LOCATION.as_str()].to_str().unwrap().to_owned();
+            let loc = resp.headers()[header::LOCATION.as_str()]
+                .to_str()
+                .unwrap()
+                .to_owned();
             call = call.follow_redirect(&loc, Instant::now())?;
             continue;
         }
@@ -153,36 +185,65 @@ fn provider_get(scope: &Scope, url: &str, resolver: &dyn Resolver) -> Result<(St
 fn the_client_connects_to_the_checked_address_even_when_dns_rebinds() {
     let s = start_servers();
     let scope = scope(s.port, json!({}));
-    let resolver = RebindingResolver { calls: AtomicUsize::new(0) };
+    let resolver = RebindingResolver {
+        calls: AtomicUsize::new(0),
+    };
     let url = format!("http://svc.test:{}/", s.port);
     let (body, addr) = provider_get(&scope, &url, &resolver).unwrap();
     assert_eq!(body, "server A");
     assert_eq!(addr, SocketAddr::from(([127, 0, 0, 1], s.port)));
-    assert_eq!(s.hits_b.load(Ordering::SeqCst), 0, "server B must never be contacted");
+    assert_eq!(
+        s.hits_b.load(Ordering::SeqCst),
+        0,
+        "server B must never be contacted"
+    );
 
     // The rebound answer (127.0.0.2) is not named by the grant: a second call is refused before
     // any connection is made.
     let err = provider_get(&scope, &url, &resolver).unwrap_err();
     assert_eq!(err.code, ViolationCode::PrivateAddress);
     assert_eq!(err.normalized.as_deref(), Some("127.0.0.2"));
-    assert_eq!(s.hits_b.load(Ordering::SeqCst), 0, "server B must never be contacted");
+    assert_eq!(
+        s.hits_b.load(Ordering::SeqCst),
+        0,
+        "server B must never be contacted"
+    );
 }
 
 #[test]
 fn a_redirect_to_an_ungranted_host_is_refused_before_it_is_followed() {
     let s = start_servers();
     let scope = scope(s.port, json!({}));
-    let resolver = RebindingResolver { calls: AtomicUsize::new(0) };
-    let err = provider_get(&scope, &format!("http://127.0.0.1:{}/redirect-evil", s.port), &resolver).unwrap_err();
+    let resolver = RebindingResolver {
+        calls: AtomicUsize::new(0),
+    };
+    let err = provider_get(
+        &scope,
+        &format!("http://127.0.0.1:{}/redirect-evil", s.port),
+        &resolver,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ViolationCode::RedirectNotGranted);
     assert_eq!(err.cause, Some(ViolationCode::DomainNotGranted));
     assert_eq!(err.normalized.as_deref(), Some("evil.test"));
-    assert_eq!(s.hits_a.load(Ordering::SeqCst), 1, "only the redirecting request reached a server");
+    assert_eq!(
+        s.hits_a.load(Ordering::SeqCst),
+        1,
+        "only the redirecting request reached a server"
+    );
 
-    let err = provider_get(&scope, &format!("http://127.0.0.1:{}/redirect-metadata", s.port), &resolver).unwrap_err();
+    let err = provider_get(
+        &scope,
+        &format!("http://127.0.0.1:{}/redirect-metadata", s.port),
+        &resolver,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ViolationCode::RedirectNotGranted);
     assert!(
-        matches!(err.cause, Some(ViolationCode::DomainNotGranted | ViolationCode::PrivateAddress)),
+        matches!(
+            err.cause,
+            Some(ViolationCode::DomainNotGranted | ViolationCode::PrivateAddress)
+        ),
         "{err}"
     );
 }
@@ -191,8 +252,15 @@ fn a_redirect_to_an_ungranted_host_is_refused_before_it_is_followed() {
 fn a_granted_redirect_is_followed_and_rechecked() {
     let s = start_servers();
     let scope = scope(s.port, json!({}));
-    let resolver = RebindingResolver { calls: AtomicUsize::new(0) };
-    let (body, _) = provider_get(&scope, &format!("http://127.0.0.1:{}/redirect-ok", s.port), &resolver).unwrap();
+    let resolver = RebindingResolver {
+        calls: AtomicUsize::new(0),
+    };
+    let (body, _) = provider_get(
+        &scope,
+        &format!("http://127.0.0.1:{}/redirect-ok", s.port),
+        &resolver,
+    )
+    .unwrap();
     assert_eq!(body, "final");
     assert_eq!(s.hits_a.load(Ordering::SeqCst), 2);
 }
@@ -201,9 +269,17 @@ fn a_granted_redirect_is_followed_and_rechecked() {
 fn the_response_size_cap_stops_the_read() {
     let s = start_servers();
     let scope = scope(s.port, json!({ "max_bytes": 1000 }));
-    let resolver = RebindingResolver { calls: AtomicUsize::new(0) };
-    let err = provider_get(&scope, &format!("http://127.0.0.1:{}/big", s.port), &resolver).unwrap_err();
+    let resolver = RebindingResolver {
+        calls: AtomicUsize::new(0),
+    };
+    let err = provider_get(
+        &scope,
+        &format!("http://127.0.0.1:{}/big", s.port),
+        &resolver,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ViolationCode::ResponseTooLarge);
-    let (body, _) = provider_get(&scope, &format!("http://127.0.0.1:{}/", s.port), &resolver).unwrap();
+    let (body, _) =
+        provider_get(&scope, &format!("http://127.0.0.1:{}/", s.port), &resolver).unwrap();
     assert_eq!(body, "server A");
 }
