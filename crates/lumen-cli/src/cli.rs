@@ -25,9 +25,35 @@ pub(crate) enum Command {
     /// Run and use a transparency log (C2SP tlog-tiles).
     #[command(subcommand)]
     Log(LogCommand),
+    /// Check Lumen programs: reject any tool call a cell was not granted, before it runs.
+    ///
+    /// Exits 0 if every file passes, 1 if any diagnostic was reported.
+    Check(CheckArgs),
     /// Test capability policies (grants and scopes) from the shell.
     #[command(subcommand)]
     Policy(PolicyCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The programs to check (`.lm`, or Markdown `.lm.md`); imports are found beside each file.
+    #[arg(required_unless_present = "explain")]
+    pub(crate) files: Vec<PathBuf>,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value = "text")]
+    pub(crate) format: CheckFormat,
+    /// Print the long explanation of a diagnostic code (e.g. E0201) and exit.
+    #[arg(long, value_name = "CODE")]
+    pub(crate) explain: Option<String>,
+}
+
+/// Output formats of `lumen check`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// Like rustc: code, message, file:line:col, source excerpt with labels, help.
+    Text,
+    /// A JSON array of diagnostics with the same data.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

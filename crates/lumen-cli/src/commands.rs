@@ -28,6 +28,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Demo => demo(),
         Command::Log(cmd) => crate::log_cmd::run(cmd),
         Command::Policy(cmd) => crate::policy_cmd::run(cmd),
+        Command::Check(args) => crate::check_cmd::run(args),
     }
 }
 

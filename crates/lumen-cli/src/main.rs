@@ -5,6 +5,7 @@
 //! `Result` to an exit code: 0 success, 1 verification failure, 2 usage or input error.
 #![forbid(unsafe_code)]
 
+mod check_cmd;
 mod cli;
 mod commands;
 mod error;
