@@ -348,13 +348,11 @@ impl Fail {
 /// A URL string with its userinfo replaced by `***`. A string that does not parse is redacted from the
 /// start of its authority to its last `@`, which may hide more than the credentials but never less.
 fn redact_url(raw: &str) -> String {
-    if let Ok(mut u) = Url::parse(raw) {
+    if let Ok(u) = Url::parse(raw) {
         if u.username().is_empty() && u.password().is_none() {
             return raw.to_owned();
         }
-        let _ = u.set_password(None);
-        let _ = u.set_username("***");
-        return u.to_string();
+        return redact_parsed(&u);
     }
     let start = raw
         .find("//")
@@ -365,6 +363,14 @@ fn redact_url(raw: &str) -> String {
         Some(at) => format!("{}***{}", &raw[..start], &raw[start + at..]),
         None => raw.to_owned(),
     }
+}
+
+/// A parsed URL with its userinfo replaced by `***`.
+fn redact_parsed(u: &Url) -> String {
+    let mut shown = u.clone();
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("***");
+    shown.into()
 }
 
 fn cut(mut s: String) -> String {
@@ -385,8 +391,7 @@ pub fn validate_tool_policy(
     scope: &Scope,
     call: &Call<'_>,
 ) -> Result<EnforcedCall, Box<Violation>> {
-    let now = call.now.unwrap_or_else(Instant::now);
-    let result = decide(scope, call, now);
+    let result = decide(scope, call);
     let (code, constraint, decided_by, target): (_, _, &[String], _) = match &result {
         Ok(e) => (None, None, &[], e.http.as_ref().map(TargetOrigin)),
         Err(v) => (Some(v.code), v.constraint, &v.decided_by, None),
@@ -422,7 +427,7 @@ impl Scope {
     }
 }
 
-fn decide(scope: &Scope, call: &Call<'_>, now: Instant) -> Result<EnforcedCall, Box<Violation>> {
+fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>> {
     let tool = call.tool;
     let Some(grant) = scope.effective().get(tool) else {
         let decided_by = scope
@@ -584,7 +589,13 @@ fn decide(scope: &Scope, call: &Call<'_>, now: Instant) -> Result<EnforcedCall, 
         }
         ToolKind::Mcp => {}
     }
-    // Deadlines: every enclosing scope's, and this call's own timeout.
+    // Deadlines: every enclosing scope's, and this call's own timeout. The clock is read only if
+    // one of them exists.
+    if scope.deadline().is_none() && grant.timeout_ms().is_none() {
+        enforced.remaining_calls = spend(scope, tool)?;
+        return Ok(enforced);
+    }
+    let now = call.now.unwrap_or_else(Instant::now);
     if let Some(d) = scope.deadline()
         && now >= d
     {
@@ -605,8 +616,13 @@ fn decide(scope: &Scope, call: &Call<'_>, now: Instant) -> Result<EnforcedCall, 
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    // Budgets last, so a denied call spends nothing.
-    enforced.remaining_calls = scope.spend(tool).map_err(|exhausted| {
+    enforced.remaining_calls = spend(scope, tool)?;
+    Ok(enforced)
+}
+
+/// Spends the call's budget; done last, so a denied call spends nothing.
+fn spend(scope: &Scope, tool: &str) -> Result<Option<u64>, Box<Violation>> {
+    scope.spend(tool).map_err(|exhausted| {
         let mut v = Fail::new(
             ViolationCode::BudgetExhausted,
             Some(Constraint::MaxCalls),
@@ -615,20 +631,28 @@ fn decide(scope: &Scope, call: &Call<'_>, now: Instant) -> Result<EnforcedCall, 
         .into_violation(scope, tool);
         v.decided_by = exhausted;
         v
-    })?;
-    Ok(enforced)
+    })
 }
 
 /// Checks a parsed URL against a grant (scheme, credentials, host, port, path).
 fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarget, Fail> {
-    let raw_of = |u: &Url| raw.map_or_else(|| u.as_str().to_owned(), str::to_owned);
+    // The URL as given, for violations; credentials (as the parser sees them) are never echoed, and the
+    // URL is not parsed a second time to find them.
+    let creds = !url.username().is_empty() || url.password().is_some();
+    let raw_of = |u: &Url| -> String {
+        if creds {
+            redact_parsed(u)
+        } else {
+            raw.map_or_else(|| u.as_str().to_owned(), str::to_owned)
+        }
+    };
     let Some(scheme) = Scheme::from_url_scheme(url.scheme()) else {
         return Err(Fail::new(
             ViolationCode::SchemeNotAllowed,
             Some(Constraint::Scheme),
             Some("url"),
         )
-        .raw_url(&raw_of(&url))
+        .raw(raw_of(&url))
         .normalized(url.scheme()));
     };
     if !grant.allows_scheme(scheme) {
@@ -637,7 +661,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Scheme),
             Some("url"),
         )
-        .raw_url(&raw_of(&url))
+        .raw(raw_of(&url))
         .normalized(scheme.as_str())
         .probe(Probe::Scheme(scheme)));
     }
@@ -655,7 +679,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                 Some(Constraint::Domain),
                 Some("url"),
             )
-            .raw_url(&raw_of(&url))
+            .raw(raw_of(&url))
         })?,
         None => {
             return Err(Fail::new(
@@ -663,7 +687,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                 Some(Constraint::Domain),
                 Some("url"),
             )
-            .raw_url(&raw_of(&url)));
+            .raw(raw_of(&url)));
         }
     };
     if !grant.allows_host(&host) {
@@ -672,7 +696,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Domain),
             Some("url"),
         )
-        .raw_url(&raw_of(&url))
+        .raw(raw_of(&url))
         .normalized(host.to_string())
         .probe(Probe::Host(host)));
     }
@@ -684,7 +708,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                     Some(Constraint::Domain),
                     Some("url"),
                 )
-                .raw_url(&raw_of(&url))
+                .raw(raw_of(&url))
                 .normalized(ip.to_string())
                 .probe(Probe::Ip(*ip)));
             }
@@ -701,7 +725,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
                     Some(Constraint::Domain),
                     Some("url"),
                 )
-                .raw_url(&raw_of(&url))
+                .raw(raw_of(&url))
                 .normalized(host.to_string())
                 .probe(Probe::Ip(lo[0])));
             }
@@ -715,7 +739,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::Port),
             Some("url"),
         )
-        .raw_url(&raw_of(&url))
+        .raw(raw_of(&url))
         .normalized(format!("{}:{port}", scheme.as_str()))
         .probe(Probe::Endpoint(scheme, port)));
     }
@@ -730,7 +754,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
             Some(Constraint::PathPrefix),
             Some("url"),
         )
-        .raw_url(&raw_of(&url))
+        .raw(raw_of(&url))
         .normalized(path.to_owned())
         .probe(Probe::Path(path.to_owned())));
     }
@@ -764,6 +788,9 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
 /// Whether a path has a segment that some servers resolve as `.` or `..` although the URL parser
 /// does not: `..;x`, `.;`, `%2e%2e;` (Tomcat and Spring strip `;` parameters before resolving).
 fn has_parameterized_dot_segment(path: &str) -> bool {
+    if !path.contains(';') {
+        return false;
+    }
     path.split('/').any(|seg| {
         let Some((base, _params)) = seg.split_once(';') else {
             return false;

@@ -54,18 +54,32 @@ impl Host {
             url::Host::Ipv6(a) => Ok(Host::Ip(canonical_ip(IpAddr::V6(a)))),
             url::Host::Domain(d) => {
                 let d = d.strip_suffix('.').unwrap_or(d);
-                if d.is_empty() || d.split('.').any(str::is_empty) {
-                    return Err(HostError::EmptyLabel);
-                }
-                if d.len() > 253 || d.split('.').any(|l| l.len() > 63) {
+                if d.len() > 253 {
                     return Err(HostError::TooLong);
                 }
-                // The WHATWG parser has already lower-cased and IDNA-mapped the name; anything that is
-                // not plain ASCII letters, digits, '-', '_' and '.' here is refused rather than guessed at.
-                if !d.bytes().all(|b| {
-                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
-                }) {
-                    return Err(HostError::Invalid);
+                // One pass: labels non-empty and at most 63 bytes; only a-z, 0-9, '-', '_' (the WHATWG
+                // parser has already lower-cased and IDNA-mapped the name; anything else is refused
+                // rather than guessed at).
+                let mut label = 0usize;
+                for b in d.bytes() {
+                    match b {
+                        b'.' => {
+                            if label == 0 {
+                                return Err(HostError::EmptyLabel);
+                            }
+                            label = 0;
+                        }
+                        b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {
+                            label += 1;
+                            if label > 63 {
+                                return Err(HostError::TooLong);
+                            }
+                        }
+                        _ => return Err(HostError::Invalid),
+                    }
+                }
+                if label == 0 {
+                    return Err(HostError::EmptyLabel);
                 }
                 Ok(Host::Domain(d.to_owned()))
             }
