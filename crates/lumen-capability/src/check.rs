@@ -222,7 +222,8 @@ pub struct EnforcedCall {
     pub deadline: Option<Instant>,
     /// For LLM tools: the token cap to send (the request's, or the grant's if the request had none).
     pub max_tokens: Option<u64>,
-    /// For LLM tools: the model.
+    /// For LLM tools: the model (the call's, or the grant's when it allows exactly one and the call
+    /// named none).
     pub model: Option<String>,
     /// The response size cap.
     pub max_bytes: Option<u64>,
@@ -551,6 +552,11 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
                     return Err(Fail::new(ViolationCode::ArgumentType, None, Some("model"))
                         .normalized(crate::audit::shape(other))
                         .into_violation(scope, tool));
+                }
+                // No model asked for: a grant that allows exactly one model decides it; with
+                // several, the call is ambiguous and refused.
+                None if grant.models().is_some_and(|m| m.len() == 1) => {
+                    enforced.model = grant.models().and_then(|m| m.first().cloned());
                 }
                 None if grant.models().is_some() => {
                     return Err(Fail::new(

@@ -9,16 +9,19 @@ pub(crate) fn run(args: CheckArgs) -> Result<(), CliError> {
     if let Some(code) = &args.explain {
         let Some(c) = Code::parse(code) else {
             let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            return Err(CliError::usage(format!("`{code}` is not a diagnostic code"))
-                .hint(format!("codes are: {}", known.join(", "))));
+            return Err(
+                CliError::usage(format!("`{code}` is not a diagnostic code"))
+                    .hint(format!("codes are: {}", known.join(", "))),
+            );
         };
         return write_stdout(c.explain().as_bytes());
     }
     let checked = check_paths(&args.files, &FsLoader);
     match args.format {
         CheckFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&render_json(&checked.sources, &checked.diagnostics))
-                .map_err(|e| CliError::usage("cannot encode diagnostics").caused_by(&e))?;
+            let mut text =
+                serde_json::to_string_pretty(&render_json(&checked.sources, &checked.diagnostics))
+                    .map_err(|e| CliError::usage("cannot encode diagnostics").caused_by(&e))?;
             text.push('\n');
             write_stdout(text.as_bytes())?;
         }
@@ -26,9 +29,16 @@ pub(crate) fn run(args: CheckArgs) -> Result<(), CliError> {
             if !checked.diagnostics.is_empty() {
                 eprint!("{}", render_text(&checked.sources, &checked.diagnostics));
                 let n = checked.diagnostics.len();
-                eprintln!("error: {n} problem{} found; `lumen check --explain <CODE>` explains each code", if n == 1 { "" } else { "s" });
+                eprintln!(
+                    "error: {n} problem{} found; `lumen check --explain <CODE>` explains each code",
+                    if n == 1 { "" } else { "s" }
+                );
             }
         }
     }
-    if checked.is_ok() { Ok(()) } else { Err(CliError::denied()) }
+    if checked.is_ok() {
+        Ok(())
+    } else {
+        Err(CliError::denied())
+    }
 }

@@ -39,7 +39,11 @@ fn instantiate(policy: &Policy, scope: &str, opts: RootOptions) -> Result<Scope,
             .caused_by(&e)
             .hint(format!(
                 "scopes are paths below the root; top-level scopes in this policy: {}",
-                if names.is_empty() { "(none)".to_owned() } else { names.join(", ") }
+                if names.is_empty() {
+                    "(none)".to_owned()
+                } else {
+                    names.join(", ")
+                }
             ))
     })
 }

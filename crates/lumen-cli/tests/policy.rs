@@ -39,14 +39,23 @@ fn eval(policy: &Path, tool: &str, args: &str, scope: &str) -> (i32, Value, Stri
         .output()
         .unwrap();
     let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (out.status.code().unwrap(), json, String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap(),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn allowed_call_prints_the_enforced_call_and_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_policy(dir.path(), POLICY);
-    let (code, out, _) = eval(&p, "http.get", r#"{"url": "https://API.weather.example./today#frag"}"#, "main");
+    let (code, out, _) = eval(
+        &p,
+        "http.get",
+        r#"{"url": "https://API.weather.example./today#frag"}"#,
+        "main",
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(out["decision"], "allow");
     assert_eq!(out["url"], "https://api.weather.example/today");
@@ -56,43 +65,86 @@ fn allowed_call_prints_the_enforced_call_and_exits_0() {
     assert_eq!(out["remaining_calls"], 9);
     assert_eq!(out["timeout_ms"], 5000);
 
-    let (code, out, _) = eval(&p, "llm.chat", r#"{"model": "gpt-4o-mini"}"#, "main/summarize");
+    let (code, out, _) = eval(
+        &p,
+        "llm.chat",
+        r#"{"model": "gpt-4o-mini"}"#,
+        "main/summarize",
+    );
     assert_eq!(code, 0, "{out}");
-    assert_eq!(out["max_tokens"], 256, "the grant's cap is applied when the call has none");
+    assert_eq!(
+        out["max_tokens"], 256,
+        "the grant's cap is applied when the call has none"
+    );
 }
 
 #[test]
 fn denied_call_prints_the_violation_and_exits_1() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_policy(dir.path(), POLICY);
-    let (code, out, err) = eval(&p, "http.get", r#"{"url": "https://x.weather.example/"}"#, "main");
+    let (code, out, err) = eval(
+        &p,
+        "http.get",
+        r#"{"url": "https://x.weather.example/"}"#,
+        "main",
+    );
     assert_eq!(code, 1);
     assert_eq!(out["decision"], "deny");
     assert_eq!(out["violation"]["code"], "DomainNotGranted");
-    assert_eq!(out["violation"]["decided_by"], serde_json::json!(["root/main"]));
+    assert_eq!(
+        out["violation"]["decided_by"],
+        serde_json::json!(["root/main"])
+    );
     assert!(err.starts_with("denied: DomainNotGranted"), "{err}");
 
-    let (code, out, _) = eval(&p, "llm.chat", r#"{"model": "gpt-4o-mini", "max_tokens": 300}"#, "main/summarize");
+    let (code, out, _) = eval(
+        &p,
+        "llm.chat",
+        r#"{"model": "gpt-4o-mini", "max_tokens": 300}"#,
+        "main/summarize",
+    );
     assert_eq!(code, 1);
     assert_eq!(out["violation"]["code"], "TokensExceedGrant");
 
-    let (code, out, _) = eval(&p, "http.post", r#"{"url": "https://api.weather.example/"}"#, "");
+    let (code, out, _) = eval(
+        &p,
+        "http.post",
+        r#"{"url": "https://api.weather.example/"}"#,
+        "",
+    );
     assert_eq!(code, 1);
     assert_eq!(out["violation"]["code"], "UndeclaredTool");
 
-    let (code, out, _) = eval(&p, "http.get", r#"{"url": "https://user:hunter2@api.weather.example/"}"#, "");
+    let (code, out, _) = eval(
+        &p,
+        "http.get",
+        r#"{"url": "https://user:hunter2@api.weather.example/"}"#,
+        "",
+    );
     assert_eq!(code, 1);
     assert_eq!(out["violation"]["code"], "UserinfoInUrl");
-    assert!(!out.to_string().contains("hunter2"), "credentials must not be echoed: {out}");
+    assert!(
+        !out.to_string().contains("hunter2"),
+        "credentials must not be echoed: {out}"
+    );
 }
 
 #[test]
 fn malformed_policies_and_arguments_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     for (bad, needle) in [
-        ("[grants.\"http.get\"]\ndomian = \"x.example.com\"\n", "unknown constraint `domian`"),
-        ("[grants.\"http.get\"]\ndomain = \"*.com\"\n", "public suffix"),
-        ("[grants.\"http.get\"]\ntimeout_ms = \"5s\"\n", "expects an integer"),
+        (
+            "[grants.\"http.get\"]\ndomian = \"x.example.com\"\n",
+            "unknown constraint `domian`",
+        ),
+        (
+            "[grants.\"http.get\"]\ndomain = \"*.com\"\n",
+            "public suffix",
+        ),
+        (
+            "[grants.\"http.get\"]\ntimeout_ms = \"5s\"\n",
+            "expects an integer",
+        ),
         ("[grants.\"fs.read\"]\n", "unknown tool"),
         ("[grantz]\n", "unknown key `grantz`"),
         ("not toml [", "not valid TOML"),
@@ -115,7 +167,10 @@ fn audit_file_gets_one_line_per_decision_without_values() {
     let dir = tempfile::tempdir().unwrap();
     let p = write_policy(dir.path(), POLICY);
     let audit = dir.path().join("audit.jsonl");
-    for url in ["https://api.weather.example/?key=SECRET-1", "https://evil.example/?key=SECRET-2"] {
+    for url in [
+        "https://api.weather.example/?key=SECRET-1",
+        "https://evil.example/?key=SECRET-2",
+    ] {
         let args = serde_json::json!({"url": url}).to_string();
         Command::cargo_bin("lumen")
             .unwrap()
@@ -127,14 +182,20 @@ fn audit_file_gets_one_line_per_decision_without_values() {
             .unwrap();
     }
     let text = std::fs::read_to_string(&audit).unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert_eq!(lines[0]["decision"], "allow");
     assert_eq!(lines[0]["target"], "https://api.weather.example:443");
     assert_eq!(lines[1]["decision"], "deny");
     assert_eq!(lines[1]["code"], "DomainNotGranted");
     assert_eq!(lines[1]["args"]["url"], "string");
-    assert!(!text.contains("SECRET"), "argument values leaked into the audit log: {text}");
+    assert!(
+        !text.contains("SECRET"),
+        "argument values leaked into the audit log: {text}"
+    );
 }
 
 #[test]
@@ -151,6 +212,12 @@ fn show_prints_effective_grants() {
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["effective"]["llm.chat"]["max_tokens"], 256);
-    assert_eq!(v["effective"]["llm.chat"]["model"], serde_json::json!(["gpt-4o-mini"]));
-    assert!(v["effective"].get("http.get").is_none(), "summarize declares no http.get: {v}");
+    assert_eq!(
+        v["effective"]["llm.chat"]["model"],
+        serde_json::json!(["gpt-4o-mini"])
+    );
+    assert!(
+        v["effective"].get("http.get").is_none(),
+        "summarize declares no http.get: {v}"
+    );
 }

@@ -40,11 +40,13 @@ pub enum Code {
     ModuleNotFound,
     /// E0208: modules import each other in a cycle.
     ImportCycle,
+    /// E0209: a tool or a cell is called with a positional argument.
+    PositionalArgument,
 }
 
 impl Code {
     /// Every code, in order.
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 15] = [
         Code::Syntax,
         Code::Limit,
         Code::UnknownTool,
@@ -59,6 +61,7 @@ impl Code {
         Code::ImportNotGranted,
         Code::ModuleNotFound,
         Code::ImportCycle,
+        Code::PositionalArgument,
     ];
 
     /// The code as written (`E0201`).
@@ -78,6 +81,7 @@ impl Code {
             Code::ImportNotGranted => "E0206",
             Code::ModuleNotFound => "E0207",
             Code::ImportCycle => "E0208",
+            Code::PositionalArgument => "E0209",
         }
     }
 
@@ -105,6 +109,7 @@ impl Code {
             Code::ImportNotGranted => include_str!("explain/E0206.md"),
             Code::ModuleNotFound => include_str!("explain/E0207.md"),
             Code::ImportCycle => include_str!("explain/E0208.md"),
+            Code::PositionalArgument => include_str!("explain/E0209.md"),
         }
     }
 }

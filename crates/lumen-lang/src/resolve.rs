@@ -25,7 +25,7 @@ use crate::diag::{Code, Diagnostic};
 use crate::parser::parse;
 use crate::source::{FileId, MAX_SOURCE_BYTES, SourceFile, SourceMap, Span};
 use lumen_capability::{
-    Call, Constraint, Grant, GrantError, GrantSet, Scope, ToolId, ViolationCode,
+    Call, Constraint, Grant, GrantError, GrantSet, HostPattern, Scope, ToolId, ViolationCode,
     validate_tool_policy,
 };
 use serde_json::Value;
@@ -240,6 +240,8 @@ struct ModScope {
     agents: HashMap<String, AgentScope>,
     cells: HashMap<String, ResolvedCell>,
     imports: HashMap<String, ImportedModule>,
+    /// Imports that failed (not found, cycle): calls into them are not reported again.
+    failed_imports: HashSet<String>,
 }
 
 struct AgentScope {
@@ -574,7 +576,7 @@ impl Checker<'_> {
     fn check_module(
         &mut self,
         file: FileId,
-        importer: Option<(GrantSet, FileId, Span)>,
+        importer: Option<(GrantSet, GrantSet, FileId, Span)>,
         stack: &mut Vec<FileId>,
     ) -> Option<ImportedModule> {
         let module = self.parsed.get(&file)?.clone();
@@ -608,8 +610,8 @@ impl Checker<'_> {
                 });
         let module_effective = match &importer {
             None => module_set.as_root(),
-            Some((given, ifile, ispan)) => {
-                self.check_import_grants(file, &module_declared, given, *ifile, *ispan)
+            Some((given, own, ifile, ispan)) => {
+                self.check_import_grants(file, &module_declared, given, own, *ifile, *ispan)
             }
         };
         let mut scope = ModScope {
@@ -623,6 +625,7 @@ impl Checker<'_> {
             agents: HashMap::new(),
             cells: HashMap::new(),
             imports: HashMap::new(),
+            failed_imports: HashSet::new(),
         };
 
         // Imports first, so cells can call into them.
@@ -632,7 +635,12 @@ impl Checker<'_> {
             }
         }
         // Agents and cells: their grants.
-        let mut names: HashMap<String, Span> = HashMap::new();
+        // Aliases, agents, cells and imports share one namespace: a call by name must mean one thing.
+        let mut names: HashMap<String, Span> = scope
+            .aliases
+            .iter()
+            .map(|(k, a)| (k.clone(), a.span))
+            .collect();
         for item in &module.items {
             let (name, span) = match item {
                 Item::Agent(a) => (&a.name, a.name.span),
@@ -681,17 +689,30 @@ impl Checker<'_> {
                             Some((file, a.name.span)),
                             &format!("{}.", a.name.name),
                         );
-                        if cells.insert(c.name.name.clone(), rc).is_some() {
-                            self.diags.push(Diagnostic::new(
-                                Code::Duplicate,
-                                format!(
-                                    "cell `{}` is defined twice in agent `{}`",
-                                    c.name.name, a.name.name
+                        let clash = cells
+                            .get(&c.name.name)
+                            .map(|p: &ResolvedCell| p.span)
+                            .or_else(|| agent_aliases.get(&c.name.name).map(|x: &Alias| x.span));
+                        if let Some(prev) = clash {
+                            self.diags.push(
+                                Diagnostic::new(
+                                    Code::Duplicate,
+                                    format!(
+                                        "`{}` is defined twice in agent `{}`",
+                                        c.name.name, a.name.name
+                                    ),
+                                    file,
+                                    c.name.span,
+                                    "defined again here",
+                                )
+                                .with_label(
+                                    file,
+                                    prev,
+                                    "first defined here",
                                 ),
-                                file,
-                                c.name.span,
-                                "defined again here",
-                            ));
+                            );
+                        } else {
+                            cells.insert(c.name.name.clone(), rc);
                         }
                     }
                     scope.agents.insert(
@@ -767,11 +788,12 @@ impl Checker<'_> {
             s
         });
         let name = format!("{prefix}{}", c.name.name);
+        // The record keeps the exact intersection (no stand-ins for grants in error).
         self.cells.push(CellInfo {
             file,
             name: name.clone(),
             declared: declared.clone(),
-            effective: effective.clone(),
+            effective: declared.intersect(&enclosing.effective),
         });
         ResolvedCell {
             name,
@@ -788,6 +810,7 @@ impl Checker<'_> {
         file: FileId,
         declared: &BTreeMap<String, Declared>,
         given: &GrantSet,
+        own: &GrantSet,
         ifile: FileId,
         ispan: Span,
     ) -> GrantSet {
@@ -815,6 +838,7 @@ impl Checker<'_> {
                 "imported here",
             );
             let mut clause = Vec::new();
+            let mut widen = Vec::new();
             for (tool, d) in &asks {
                 diag = diag.with_label(file, d.decl.span, format!("it asks for `{tool}` here"));
                 let constraints = match (d.decl.constraints.first(), d.decl.constraints.last()) {
@@ -826,6 +850,13 @@ impl Checker<'_> {
                     .cloned()
                     .unwrap_or_else(|| format!("<alias of {tool}>"));
                 clause.push(format!("  {alias} {constraints}").trim_end().to_owned());
+                // The importer can only give what it has itself.
+                if !own
+                    .get(tool)
+                    .is_some_and(|g| d.grant.excess_over(g).is_empty())
+                {
+                    widen.push(format!("grant {alias} {constraints}").trim_end().to_owned());
+                }
                 diag = diag.with_note(format!(
                     "the module declares: {}",
                     self.src(file, d.decl.span)
@@ -837,8 +868,19 @@ impl Checker<'_> {
                 .nth(1)
                 .unwrap_or("module")
                 .to_owned();
+            let first = if widen.is_empty() {
+                String::new()
+            } else {
+                diag = diag.with_note(
+                    "this module does not have all of that itself, and can only give what it has",
+                );
+                format!(
+                    "first widen this module's own grants (if it should have them):\n\n{}\n\nthen ",
+                    widen.join("\n")
+                )
+            };
             diag = diag.with_help(format!(
-                "give it what it asks for:\n\nimport {import_name} granting\n{}\nend",
+                "{first}give it what it asks for:\n\nimport {import_name} granting\n{}\nend",
                 clause.join("\n")
             ));
             self.diags.push(diag);
@@ -875,6 +917,8 @@ impl Checker<'_> {
 
     fn resolve_import(&mut self, scope: &mut ModScope, imp: &ast::Import, stack: &mut Vec<FileId>) {
         let file = scope.file;
+        // Until it resolves, calls into it are not reported (its own error says what is wrong).
+        scope.failed_imports.insert(imp.module.name.clone());
         let dir = self
             .sources
             .get(file)
@@ -909,7 +953,12 @@ impl Checker<'_> {
             }
         }
         let Some(target) = loaded else {
-            let why = last_err.map(|e| e.to_string()).unwrap_or_default();
+            // "Not found" is the usual reason and needs no OS text; anything else (permissions, size,
+            // encoding) is worth showing.
+            let why = last_err
+                .filter(|e| e.kind() != std::io::ErrorKind::NotFound)
+                .map(|e| format!(" (the last one could not be read: {e})"))
+                .unwrap_or_default();
             self.diags.push(
                 Diagnostic::new(
                     Code::ModuleNotFound,
@@ -919,7 +968,7 @@ impl Checker<'_> {
                     "not found",
                 )
                 .with_note(format!(
-                    "looked for {} and {} ({why})",
+                    "looked for {} and {}{why}",
                     candidates[0].display(),
                     candidates[1].display()
                 ))
@@ -958,7 +1007,9 @@ impl Checker<'_> {
             ));
             return;
         }
-        if let Some(m) = self.check_module(target, Some((given, file, imp.span)), stack) {
+        let own = scope.module.effective.clone();
+        if let Some(m) = self.check_module(target, Some((given, own, file, imp.span)), stack) {
+            scope.failed_imports.remove(name);
             scope.imports.insert(name.clone(), m);
         }
     }
@@ -986,9 +1037,7 @@ impl Checker<'_> {
     fn scope_chain(&self, scope: &ModScope, agent: Option<&str>, cell: &Cell) -> Option<Scope> {
         let root = Scope::root("module", &scope.module.effective).ok()?;
         let parent = match agent.and_then(|a| scope.agents.get(a)) {
-            Some(ag) => root
-                .child(&ag.level.name, &ag.level.effective)
-                .ok()?,
+            Some(ag) => root.child(&ag.level.name, &ag.level.effective).ok()?,
             None => root,
         };
         let me = match agent {
@@ -1014,6 +1063,9 @@ impl Checker<'_> {
     ) {
         let file = scope.file;
         let agent_scope = agent.and_then(|a| scope.agents.get(a));
+        if !self.check_arguments(file, callee, args) {
+            return;
+        }
         match &callee.kind {
             ExprKind::Name(id) => {
                 let alias = agent_scope
@@ -1083,6 +1135,17 @@ impl Checker<'_> {
                 self.diags.push(diag);
             }
             ExprKind::Field(base, member) => {
+                let root_name = match &base.kind {
+                    ExprKind::Name(b) => Some(&b.name),
+                    ExprKind::Field(inner, _) => match &inner.kind {
+                        ExprKind::Name(m) => Some(&m.name),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if root_name.is_some_and(|n| scope.failed_imports.contains(n)) {
+                    return;
+                }
                 let target = match &base.kind {
                     ExprKind::Name(b) => {
                         if let Some(ag) = scope.agents.get(&b.name) {
@@ -1135,6 +1198,53 @@ impl Checker<'_> {
         }
     }
 
+    /// Tools and cells take named arguments, each once (E0209, E0103); builtins take positional ones.
+    /// Returns whether the call's arguments can be judged further.
+    fn check_arguments(&mut self, file: FileId, callee: &ast::Expr, args: &[ast::Arg]) -> bool {
+        if let ExprKind::Name(id) = &callee.kind
+            && BUILTINS.contains(&id.name.as_str())
+        {
+            return true;
+        }
+        let mut ok = true;
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for a in args {
+            match &a.name {
+                None => {
+                    ok = false;
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::PositionalArgument,
+                            "tools and cells take named arguments",
+                            file,
+                            a.value.span,
+                            "this argument has no name",
+                        )
+                        .with_help(
+                            "name it, e.g. `url: …` for an HTTP tool, `prompt: …` for an LLM",
+                        ),
+                    );
+                }
+                Some(n) => {
+                    if let Some(prev) = seen.insert(n.name.as_str(), n.span) {
+                        ok = false;
+                        self.diags.push(
+                            Diagnostic::new(
+                                Code::Duplicate,
+                                format!("the argument `{}` is given twice", n.name),
+                                file,
+                                n.span,
+                                "given again here",
+                            )
+                            .with_label(file, prev, "first given here"),
+                        );
+                    }
+                }
+            }
+        }
+        ok
+    }
+
     /// E0204: the callee must not need more than the caller has.
     fn check_escalation(
         &mut self,
@@ -1143,6 +1253,13 @@ impl Checker<'_> {
         callee: &ResolvedCell,
         span: Span,
     ) {
+        let aliases = self.aliases_of(file);
+        let alias_for = |tool: &str| {
+            aliases
+                .get(tool)
+                .cloned()
+                .unwrap_or_else(|| tool.to_owned())
+        };
         for g in callee.effective.iter() {
             let tool = g.tool().as_str();
             match caller.effective.get(tool) {
@@ -1156,7 +1273,12 @@ impl Checker<'_> {
                     )
                     .with_label(callee.file, callee.span, format!("`{}` is defined here", callee.name))
                     .with_note(format!("at runtime `{}` would run with the intersection of both cells' grants, so its `{tool}` calls could only fail", callee.name))
-                    .with_help(format!("grant `{tool}` in `{}` (within its enclosing grants), or do not call `{}` from it", caller.name, callee.name)),
+.with_help(format!(
+                        "grant `{}` in `{}` (within its enclosing grants), or do not call `{}` from it",
+                        alias_for(tool),
+                        caller.name,
+                        callee.name
+                    ))
                 ),
                 Some(mine) => {
                     let excess = g.excess_over(mine);
@@ -1202,9 +1324,26 @@ impl Checker<'_> {
         if obj.is_empty() {
             return;
         }
-        let args_v = Value::Object(obj);
-        let Err(v) = validate_tool_policy(chain, &Call::new(tool.as_str(), &args_v)) else {
-            return;
+        // A constrained argument that is not a constant is filled with a value the grant allows, so
+        // the runtime check goes on to judge the constants instead of stopping at the missing one.
+        let grant = chain.effective().get(tool.as_str()).cloned();
+        let mut args_v = Value::Object(obj);
+        let v = loop {
+            let Err(v) = validate_tool_policy(chain, &Call::new(tool.as_str(), &args_v)) else {
+                return;
+            };
+            let fillable = v.code == ViolationCode::MissingArgument
+                && v.argument.is_some_and(|a| !spans.contains_key(a));
+            let filler = match (fillable, v.argument, &grant) {
+                (true, Some(a), Some(g)) => filler(a, g),
+                _ => None,
+            };
+            match (filler, v.argument, args_v.as_object_mut()) {
+                (Some(x), Some(a), Some(map)) if !map.contains_key(a) => {
+                    map.insert(a.to_owned(), x);
+                }
+                _ => break v,
+            }
         };
         let value_codes = [
             ViolationCode::InvalidUrl,
@@ -1248,6 +1387,46 @@ impl Checker<'_> {
             ));
         }
         self.diags.push(diag);
+    }
+}
+
+/// A value for argument `arg` that `g` allows, standing in for a non-constant argument.
+fn filler(arg: &str, g: &Grant) -> Option<Value> {
+    match arg {
+        "method" => Some(Value::from(
+            g.methods()
+                .and_then(|m| m.first().copied())
+                .unwrap_or("GET"),
+        )),
+        "model" => Some(Value::from(
+            g.models()
+                .and_then(|m| m.first().cloned())
+                .unwrap_or_else(|| "model".to_owned()),
+        )),
+        "url" => {
+            let (scheme, port) = g
+                .endpoints()
+                .and_then(|e| e.first().copied())
+                .unwrap_or((lumen_capability::Scheme::Https, 443));
+            let host = match g.hosts().and_then(|h| h.patterns().first()) {
+                None => "example.com".to_owned(),
+                Some(HostPattern::Exact(h)) => h.clone(),
+                Some(HostPattern::Wildcard(s)) => format!("x.{s}"),
+                Some(HostPattern::Net(n)) => match n.addr() {
+                    std::net::IpAddr::V4(a) => a.to_string(),
+                    std::net::IpAddr::V6(a) => format!("[{a}]"),
+                },
+            };
+            let path = g
+                .path_prefixes()
+                .and_then(|p| p.first())
+                .map_or("/", String::as_str);
+            Some(Value::from(format!(
+                "{}://{host}:{port}{path}",
+                scheme.as_str()
+            )))
+        }
+        _ => None,
     }
 }
 

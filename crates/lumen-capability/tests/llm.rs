@@ -1,0 +1,57 @@
+//! LLM calls: the model allow-list, its default, and the token cap.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use lumen_capability::{Call, GrantSet, Scope, ViolationCode, validate_tool_policy};
+use serde_json::json;
+
+fn scope(grant: serde_json::Value) -> Scope {
+    Scope::root(
+        "app",
+        &GrantSet::from_json(&json!({ "llm.chat": grant })).unwrap(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_single_allowed_model_is_the_default() {
+    let s = scope(json!({"model": "gpt-4o-mini", "max_tokens": 512}));
+    let e = validate_tool_policy(&s, &Call::new("llm.chat", &json!({"prompt": "hi"}))).unwrap();
+    assert_eq!(e.model.as_deref(), Some("gpt-4o-mini"));
+    assert_eq!(
+        e.max_tokens,
+        Some(512),
+        "the grant's cap is sent when the call names none"
+    );
+    let e = validate_tool_policy(
+        &s,
+        &Call::new("llm.chat", &json!({"prompt": "hi", "max_tokens": 100})),
+    )
+    .unwrap();
+    assert_eq!(e.max_tokens, Some(100));
+}
+
+#[test]
+fn several_allowed_models_need_an_explicit_choice() {
+    let s = scope(json!({"model": ["a", "b"]}));
+    let v = validate_tool_policy(&s, &Call::new("llm.chat", &json!({"prompt": "hi"}))).unwrap_err();
+    assert_eq!(v.code, ViolationCode::MissingArgument);
+    let v = validate_tool_policy(&s, &Call::new("llm.chat", &json!({"model": "c"}))).unwrap_err();
+    assert_eq!(v.code, ViolationCode::ModelNotAllowed);
+    let e = validate_tool_policy(&s, &Call::new("llm.chat", &json!({"model": "b"}))).unwrap();
+    assert_eq!(e.model.as_deref(), Some("b"));
+}
+
+#[test]
+fn tokens_above_the_grant_are_refused_not_clamped() {
+    let s = scope(json!({"max_tokens": 256}));
+    let v =
+        validate_tool_policy(&s, &Call::new("llm.chat", &json!({"max_tokens": 257}))).unwrap_err();
+    assert_eq!(v.code, ViolationCode::TokensExceedGrant);
+    assert_eq!(v.normalized.as_deref(), Some("257"));
+    let v =
+        validate_tool_policy(&s, &Call::new("llm.chat", &json!({"max_tokens": "5"}))).unwrap_err();
+    assert_eq!(v.code, ViolationCode::ArgumentType);
+    let v =
+        validate_tool_policy(&s, &Call::new("llm.chat", &json!({"max_tokens": -1}))).unwrap_err();
+    assert_eq!(v.code, ViolationCode::ArgumentType);
+}
