@@ -99,6 +99,9 @@ pub enum ViolationCode {
     ResponseTooLarge,
     /// The audit sink could not record the decision.
     AuditFailed,
+    /// A request header that chooses where the request goes (`Host`, `Forwarded`, `X-Forwarded-Host`,
+    /// proxy headers): the checked URL alone decides that.
+    HeaderNotAllowed,
 }
 
 impl ViolationCode {
@@ -125,6 +128,7 @@ impl ViolationCode {
             ViolationCode::ResolutionFailed => "ResolutionFailed",
             ViolationCode::ResponseTooLarge => "ResponseTooLarge",
             ViolationCode::AuditFailed => "AuditFailed",
+            ViolationCode::HeaderNotAllowed => "HeaderNotAllowed",
         }
     }
 }
@@ -487,6 +491,29 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
             })?;
             enforced.http =
                 Some(check_url(grant, url, Some(raw)).map_err(|f| f.into_violation(scope, tool))?);
+            // Headers that would redirect the request past the checked host (virtual-host or proxy
+            // confusion) are refused; their values are not echoed.
+            match args.get("headers") {
+                None | Some(Value::Null) => {}
+                Some(Value::Object(h)) => {
+                    if let Some(k) = h.keys().find(|k| is_routing_header(k)) {
+                        return Err(Fail::new(
+                            ViolationCode::HeaderNotAllowed,
+                            None,
+                            Some("headers"),
+                        )
+                        .normalized(k.to_ascii_lowercase())
+                        .into_violation(scope, tool));
+                    }
+                }
+                Some(other) => {
+                    return Err(
+                        Fail::new(ViolationCode::ArgumentType, None, Some("headers"))
+                            .normalized(crate::audit::shape(other))
+                            .into_violation(scope, tool),
+                    );
+                }
+            }
             let method = match implied {
                 Some(m) => m,
                 None => match args.get("method") {
@@ -638,6 +665,20 @@ fn spend(scope: &Scope, tool: &str) -> Result<Option<u64>, Box<Violation>> {
         v.decided_by = exhausted;
         v
     })
+}
+
+/// Headers that choose where a request goes rather than what it says.
+fn is_routing_header(name: &str) -> bool {
+    [
+        "host",
+        ":authority",
+        "x-forwarded-host",
+        "forwarded",
+        "proxy-authorization",
+        "proxy-connection",
+    ]
+    .iter()
+    .any(|h| name.trim().eq_ignore_ascii_case(h))
 }
 
 /// Checks a parsed URL against a grant (scheme, credentials, host, port, path).

@@ -1357,6 +1357,7 @@ impl Checker<'_> {
             ViolationCode::ModelNotAllowed,
             ViolationCode::TokensExceedGrant,
             ViolationCode::ArgumentType,
+            ViolationCode::HeaderNotAllowed,
         ];
         if !value_codes.contains(&v.code) {
             return;

@@ -1,4 +1,4 @@
-//! LLM calls: the model allow-list, its default, and the token cap.
+//! Arguments: the LLM model allow-list and its default, the token cap, and routing headers.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use lumen_capability::{Call, GrantSet, Scope, ViolationCode, validate_tool_policy};
@@ -54,4 +54,33 @@ fn tokens_above_the_grant_are_refused_not_clamped() {
     let v =
         validate_tool_policy(&s, &Call::new("llm.chat", &json!({"max_tokens": -1}))).unwrap_err();
     assert_eq!(v.code, ViolationCode::ArgumentType);
+}
+
+#[test]
+fn routing_headers_are_refused_and_not_echoed() {
+    let grants =
+        GrantSet::from_json(&json!({ "http.get": {"domain": "api.example.com"} })).unwrap();
+    let s = Scope::root("app", &grants).unwrap();
+    for name in [
+        "Host",
+        "host",
+        " HOST",
+        "X-Forwarded-Host",
+        "Forwarded",
+        "Proxy-Authorization",
+    ] {
+        let args = json!({"url": "https://api.example.com/", "headers": {name: "evil.example secret-123"}});
+        let v = validate_tool_policy(&s, &Call::new("http.get", &args)).unwrap_err();
+        assert_eq!(v.code, ViolationCode::HeaderNotAllowed, "{name}");
+        assert!(!serde_json::to_string(&*v).unwrap().contains("secret-123"));
+    }
+    let args = json!({"url": "https://api.example.com/", "headers": "Host: evil"});
+    assert_eq!(
+        validate_tool_policy(&s, &Call::new("http.get", &args))
+            .unwrap_err()
+            .code,
+        ViolationCode::ArgumentType
+    );
+    let args = json!({"url": "https://api.example.com/", "headers": {"Accept": "application/json", "Authorization": "Bearer x"}});
+    assert!(validate_tool_policy(&s, &Call::new("http.get", &args)).is_ok());
 }
