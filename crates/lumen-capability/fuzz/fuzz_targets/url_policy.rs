@@ -60,10 +60,26 @@ static FIXTURES: LazyLock<Vec<Fixture>> = LazyLock::new(|| {
             .expect("fixed scope instantiates")
     };
     vec![
-        Fixture { name: "domains", scope: inst(POLICY, ""), domain_constrained: true },
-        Fixture { name: "domains/main", scope: inst(POLICY, "main"), domain_constrained: true },
-        Fixture { name: "open", scope: inst(OPEN, ""), domain_constrained: false },
-        Fixture { name: "paths", scope: inst(PATHS, ""), domain_constrained: false },
+        Fixture {
+            name: "domains",
+            scope: inst(POLICY, ""),
+            domain_constrained: true,
+        },
+        Fixture {
+            name: "domains/main",
+            scope: inst(POLICY, "main"),
+            domain_constrained: true,
+        },
+        Fixture {
+            name: "open",
+            scope: inst(OPEN, ""),
+            domain_constrained: false,
+        },
+        Fixture {
+            name: "paths",
+            scope: inst(PATHS, ""),
+            domain_constrained: false,
+        },
     ]
 });
 
@@ -73,7 +89,11 @@ const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const MAPPED_LOOPBACK: IpAddr = IpAddr::V6(Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0x7f00, 1));
 
 fn args(tool: &str, url: &str, method: &str) -> Value {
-    if tool == "http.request" { json!({"url": url, "method": method}) } else { json!({"url": url}) }
+    if tool == "http.request" {
+        json!({"url": url, "method": method})
+    } else {
+        json!({"url": url})
+    }
 }
 
 fn has_encoded_separator(path: &str) -> bool {
@@ -81,24 +101,91 @@ fn has_encoded_separator(path: &str) -> bool {
     lower.contains("%2f") || lower.contains("%5c")
 }
 
+/// A segment such as `..;x` or `%2e;` that servers stripping `;` parameters resolve as a dot segment.
+fn has_parameterized_dot_segment(path: &str) -> bool {
+    path.split('/').any(|seg| {
+        seg.split_once(';').is_some_and(|(base, _)| {
+            let base = base.to_ascii_lowercase().replace("%2e", ".");
+            base == "." || base == ".."
+        })
+    })
+}
+
+/// Credentials of `url` (as the string `given` wrote them) never appear in a violation's values.
+fn check_redacted(given: &str, url: &url::Url, v: &lumen_capability::Violation) {
+    if url.username().is_empty() && url.password().is_none() {
+        return;
+    }
+    let mut clean = url.clone();
+    let _ = clean.set_password(None);
+    let _ = clean.set_username("");
+    for secret in [url.username(), url.password().unwrap_or("")] {
+        if secret.len() < 3
+            || secret == "***"
+            || clean.as_str().contains(secret)
+            || given.matches(secret).count() == 0
+        {
+            continue;
+        }
+        for shown in [&v.raw, &v.normalized].into_iter().flatten() {
+            assert!(
+                !shown.contains(secret),
+                "credential {secret:?} of {given:?} shown in {v:?}"
+            );
+        }
+    }
+}
+
 /// What must hold of every target the engine allows under `grant`.
 fn check_target(fx: &Fixture, grant: &Grant, t: &HttpTarget, what: &str) {
     let ctx = || format!("[{}] {what}: {}", fx.name, t.url.as_str());
     let url = &t.url;
     assert_eq!(url.scheme(), t.scheme.as_str(), "{}", ctx());
-    assert!(url.username().is_empty() && url.password().is_none(), "credentials allowed: {}", ctx());
+    assert!(
+        url.username().is_empty() && url.password().is_none(),
+        "credentials allowed: {}",
+        ctx()
+    );
     assert!(url.fragment().is_none(), "fragment kept: {}", ctx());
     assert_eq!(url.port_or_known_default(), Some(t.port), "{}", ctx());
     let url_host = url.host().map(Host::from_url_host);
-    assert_eq!(url_host, Some(Ok(t.host.clone())), "URL host and target host differ: {}", ctx());
-    if let Host::Domain(d) = &t.host {
-        assert_eq!(url.host_str(), Some(d.as_str()), "host not normalized in the URL: {}", ctx());
+    assert_eq!(
+        url_host,
+        Some(Ok(t.host.clone())),
+        "URL host and target host differ: {}",
+        ctx()
+    );
+    match (&t.host, url.host()) {
+        (Host::Domain(d), _) => {
+            assert_eq!(
+                url.host_str(),
+                Some(d.as_str()),
+                "host not normalized in the URL: {}",
+                ctx()
+            )
+        }
+        (Host::Ip(IpAddr::V4(a)), Some(url::Host::Ipv4(b))) => assert_eq!(*a, b, "{}", ctx()),
+        (Host::Ip(IpAddr::V6(a)), Some(url::Host::Ipv6(b))) => assert_eq!(*a, b, "{}", ctx()),
+        (Host::Ip(ip), h) => panic!("address {ip} given to the provider as {h:?}: {}", ctx()),
     }
     assert!(grant.allows_host(&t.host), "host not granted: {}", ctx());
-    assert!(grant.allows_endpoint(t.scheme, t.port), "endpoint not granted: {}", ctx());
+    assert!(
+        grant.allows_endpoint(t.scheme, t.port),
+        "endpoint not granted: {}",
+        ctx()
+    );
     if grant.path_prefixes().is_some() {
         assert!(grant.allows_path(url.path()), "path not granted: {}", ctx());
-        assert!(!has_encoded_separator(url.path()), "encoded separator allowed: {}", ctx());
+        assert!(
+            !has_encoded_separator(url.path()),
+            "encoded separator allowed: {}",
+            ctx()
+        );
+        assert!(
+            !has_parameterized_dot_segment(url.path()),
+            "`..;` segment allowed: {}",
+            ctx()
+        );
     }
     match &t.host {
         Host::Ip(ip) => assert!(
@@ -115,7 +202,11 @@ fn check_target(fx: &Fixture, grant: &Grant, t: &HttpTarget, what: &str) {
     }
     if fx.domain_constrained {
         let set = grant.hosts().expect("the fixture constrains domains");
-        assert!(set.contains(&t.host), "host outside the domain set: {}", ctx());
+        assert!(
+            set.contains(&t.host),
+            "host outside the domain set: {}",
+            ctx()
+        );
         assert_eq!(t.scheme, Scheme::Https, "{}", ctx());
         assert_eq!(t.port, 443, "{}", ctx());
     }
@@ -127,11 +218,18 @@ fn check_addresses(e: &EnforcedCall, grant: &Grant, t: &HttpTarget) {
     match &t.host {
         Host::Ip(ip) => {
             let want = vec![SocketAddr::new(*ip, t.port)];
-            assert_eq!(e.check_addresses(&[LOOPBACK]).ok(), Some(want.clone()), "{}", ctx());
+            assert_eq!(
+                e.check_addresses(&[LOOPBACK]).ok(),
+                Some(want.clone()),
+                "{}",
+                ctx()
+            );
             assert_eq!(e.check_addresses(&[]).ok(), Some(want), "{}", ctx());
         }
         Host::Domain(_) => {
-            let none = e.check_addresses(&[]).expect_err("no address resolves nothing");
+            let none = e
+                .check_addresses(&[])
+                .expect_err("no address resolves nothing");
             assert_eq!(none.code, ViolationCode::ResolutionFailed, "{}", ctx());
             assert_eq!(
                 e.check_addresses(&[PUBLIC]).ok(),
@@ -140,11 +238,26 @@ fn check_addresses(e: &EnforcedCall, grant: &Grant, t: &HttpTarget) {
                 ctx()
             );
             let private = e.check_addresses(&[PUBLIC, PRIVATE]);
-            assert_eq!(private.is_ok(), grant.names_ip(PRIVATE), "{}: {private:?}", ctx());
+            assert_eq!(
+                private.is_ok(),
+                grant.names_ip(PRIVATE),
+                "{}: {private:?}",
+                ctx()
+            );
             let mapped = e.check_addresses(&[MAPPED_LOOPBACK, PUBLIC]);
-            assert_eq!(mapped.is_ok(), grant.names_ip(LOOPBACK), "{}: {mapped:?}", ctx());
+            assert_eq!(
+                mapped.is_ok(),
+                grant.names_ip(LOOPBACK),
+                "{}: {mapped:?}",
+                ctx()
+            );
             if let Ok(a) = mapped {
-                assert_eq!(a[0], SocketAddr::new(LOOPBACK, t.port), "mapped address kept: {}", ctx());
+                assert_eq!(
+                    a[0],
+                    SocketAddr::new(LOOPBACK, t.port),
+                    "mapped address kept: {}",
+                    ctx()
+                );
             }
             if let Err(v) = private {
                 assert_eq!(v.code, ViolationCode::PrivateAddress, "{}", ctx());
@@ -157,8 +270,19 @@ fn check_url_in(fx: &Fixture, tool: &str, method: &str, url: &str, location: &st
     let scope = &fx.scope;
     let a = args(tool, url, method);
     let first = validate_tool_policy(scope, &Call::new(tool, &a).at(now));
-    let Ok(e) = first else { return };
-    let grant = scope.effective().get(tool).expect("an allowed tool is granted");
+    let e = match first {
+        Ok(e) => e,
+        Err(v) => {
+            if let Ok(u) = url::Url::parse(url) {
+                check_redacted(url, &u, &v);
+            }
+            return;
+        }
+    };
+    let grant = scope
+        .effective()
+        .get(tool)
+        .expect("an allowed tool is granted");
     let t = e.http.as_ref().expect("an allowed HTTP call has a target");
     check_target(fx, grant, t, "allowed");
 
@@ -166,8 +290,16 @@ fn check_url_in(fx: &Fixture, tool: &str, method: &str, url: &str, location: &st
     let a2 = args(tool, t.url.as_str(), method);
     let again = validate_tool_policy(scope, &Call::new(tool, &a2).at(now));
     match &again {
-        Ok(e2) => assert_eq!(e2.http.as_ref(), Some(t), "[{}] re-normalization of {url:?}", fx.name),
-        Err(v) => panic!("[{}] {url:?} allowed as {} but its normalized form is denied: {v:?}", fx.name, t.url),
+        Ok(e2) => assert_eq!(
+            e2.http.as_ref(),
+            Some(t),
+            "[{}] re-normalization of {url:?}",
+            fx.name
+        ),
+        Err(v) => panic!(
+            "[{}] {url:?} allowed as {} but its normalized form is denied: {v:?}",
+            fx.name, t.url
+        ),
     }
 
     check_addresses(&e, grant, t);
@@ -183,8 +315,17 @@ fn check_url_in(fx: &Fixture, tool: &str, method: &str, url: &str, location: &st
             let aj = args(tool, j.as_str(), method);
             let direct = validate_tool_policy(scope, &Call::new(tool, &aj).at(now));
             match direct {
-                Ok(d) => assert_eq!(d.http.as_ref(), Some(nt), "[{}] redirect {location:?} from {}", fx.name, t.url),
-                Err(v) => panic!("[{}] redirect {location:?} from {} allowed as {}, direct call denied: {v:?}", fx.name, t.url, nt.url),
+                Ok(d) => assert_eq!(
+                    d.http.as_ref(),
+                    Some(nt),
+                    "[{}] redirect {location:?} from {}",
+                    fx.name,
+                    t.url
+                ),
+                Err(v) => panic!(
+                    "[{}] redirect {location:?} from {} allowed as {}, direct call denied: {v:?}",
+                    fx.name, t.url, nt.url
+                ),
             }
             // Hops are counted: the (MAX_REDIRECTS + 1)th is refused.
             let mut hop = n.clone();
@@ -196,20 +337,32 @@ fn check_url_in(fx: &Fixture, tool: &str, method: &str, url: &str, location: &st
                         hop = h;
                     }
                     Err(v) => {
-                        assert_eq!(i, MAX_REDIRECTS + 1, "[{}] hop {i} of {location:?} denied: {v:?}", fx.name);
+                        assert_eq!(
+                            i,
+                            MAX_REDIRECTS + 1,
+                            "[{}] hop {i} of {location:?} denied: {v:?}",
+                            fx.name
+                        );
                         assert_eq!(v.code, ViolationCode::RedirectNotGranted);
                         assert_eq!(v.cause, Some(ViolationCode::TooManyRedirects));
                     }
                 }
             }
         }
-        (Ok(n), Err(_)) => panic!("[{}] redirect {location:?} allowed although it does not join: {n:?}", fx.name),
+        (Ok(n), Err(_)) => panic!(
+            "[{}] redirect {location:?} allowed although it does not join: {n:?}",
+            fx.name
+        ),
         (Err(v), Ok(j)) => {
             assert_eq!(v.code, ViolationCode::RedirectNotGranted, "{v:?}");
+            check_redacted(location, j, v);
             let aj = args(tool, j.as_str(), method);
             let direct = validate_tool_policy(scope, &Call::new(tool, &aj).at(now));
             if let Ok(d) = direct {
-                panic!("[{}] redirect {location:?} from {} denied ({v:?}) but a direct call to {} is allowed: {:?}", fx.name, t.url, j, d.http);
+                panic!(
+                    "[{}] redirect {location:?} from {} denied ({v:?}) but a direct call to {} is allowed: {:?}",
+                    fx.name, t.url, j, d.http
+                );
             }
         }
         (Err(v), Err(_)) => {
@@ -223,13 +376,24 @@ fn check_url_in(fx: &Fixture, tool: &str, method: &str, url: &str, location: &st
 fn check_host_parsing(s: &str) {
     let host = Host::parse(s);
     if let Ok(h) = &host {
-        assert_eq!(Host::parse(&h.to_string()).as_ref(), Ok(h), "host {s:?} does not reparse");
+        assert_eq!(
+            Host::parse(&h.to_string()).as_ref(),
+            Ok(h),
+            "host {s:?} does not reparse"
+        );
     }
     if let Ok(p) = HostPattern::parse(s) {
         let shown = p.to_string();
-        assert_eq!(HostPattern::parse(&shown).ok().as_ref(), Some(&p), "pattern {s:?} shown as {shown:?}");
+        assert_eq!(
+            HostPattern::parse(&shown).ok().as_ref(),
+            Some(&p),
+            "pattern {s:?} shown as {shown:?}"
+        );
         if let (Ok(h), HostPattern::Exact(_) | HostPattern::Net(_)) = (&host, &p) {
-            assert!(p.matches(h), "pattern {p:?} from {s:?} does not match host {h:?}");
+            assert!(
+                p.matches(h),
+                "pattern {p:?} from {s:?} does not match host {h:?}"
+            );
         }
         if let HostPattern::Wildcard(suffix) = &p {
             if let Ok(below) = Host::parse(&format!("x.{suffix}")) {
