@@ -205,7 +205,7 @@ pub fn check_source(path: &Path, text: &str, loader: &dyn Loader) -> Checked {
 struct Checker<'l> {
     loader: &'l dyn Loader,
     sources: SourceMap,
-    parsed: HashMap<FileId, ast::Module>,
+    parsed: HashMap<FileId, std::sync::Arc<ast::Module>>,
     diags: Vec<Diagnostic>,
     cells: Vec<CellInfo>,
 }
@@ -312,7 +312,7 @@ impl Checker<'_> {
             None => (ast::Module::default(), Vec::new()),
         };
         self.diags.extend(diags);
-        self.parsed.insert(id, module);
+        self.parsed.insert(id, std::sync::Arc::new(module));
         Ok(id)
     }
 
@@ -579,7 +579,8 @@ impl Checker<'_> {
         importer: Option<(GrantSet, GrantSet, FileId, Span)>,
         stack: &mut Vec<FileId>,
     ) -> Option<ImportedModule> {
-        let module = self.parsed.get(&file)?.clone();
+        // Shared, not copied: a module's tree is read, never changed, by the checker.
+        let module = std::sync::Arc::clone(self.parsed.get(&file)?);
         stack.push(file);
         let mut aliases: HashMap<String, Alias> = HashMap::new();
         let uses: Vec<&ast::UseTool> = module
