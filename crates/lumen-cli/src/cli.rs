@@ -72,7 +72,7 @@ pub(crate) struct PolicyEvalArgs {
     /// The tool to call, e.g. `http.get`, `llm.chat`, `mcp.github.create_issue`.
     #[arg(long)]
     pub(crate) tool: String,
-    /// The call's named arguments as a JSON object, e.g. '{"url": "https://api.example.com/"}'.
+    /// The call's named arguments as a JSON object, e.g. `{"url": "https://api.example.com/"}`.
     #[arg(long, default_value = "{}")]
     pub(crate) args: String,
     /// The calling scope, as a path below the root: `main/summarize` [default: the root].
