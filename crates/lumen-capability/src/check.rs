@@ -10,7 +10,7 @@
 //! change the target. Every redirect hop goes through [`EnforcedCall::follow_redirect`].
 
 use crate::audit::{ArgShapes, AuditEvent, TargetOrigin};
-use crate::grant::{Constraint, Grant, Scheme, has_encoded_separator};
+use crate::grant::{Constraint, Grant, METHODS, Scheme, has_encoded_separator};
 use crate::host::Host;
 use crate::net::{canonical_ip, special_purpose};
 use crate::scope::Scope;
@@ -519,18 +519,15 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
                 None => match args.get("method") {
                     Some(Value::String(s)) => {
                         let up = s.to_ascii_uppercase();
-                        ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-                            .into_iter()
-                            .find(|m| *m == up)
-                            .ok_or_else(|| {
-                                Fail::new(
-                                    ViolationCode::MethodNotAllowed,
-                                    Some(Constraint::Method),
-                                    Some("method"),
-                                )
-                                .raw(s.as_str())
-                                .into_violation(scope, tool)
-                            })?
+                        METHODS.into_iter().find(|m| *m == up).ok_or_else(|| {
+                            Fail::new(
+                                ViolationCode::MethodNotAllowed,
+                                Some(Constraint::Method),
+                                Some("method"),
+                            )
+                            .raw(s.as_str())
+                            .into_violation(scope, tool)
+                        })?
                     }
                     Some(other) => {
                         return Err(Fail::new(ViolationCode::ArgumentType, None, Some("method"))

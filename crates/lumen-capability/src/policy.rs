@@ -21,7 +21,7 @@
 
 use crate::error::GrantError;
 use crate::grant::GrantSet;
-use crate::scope::{RootOptions, Scope};
+use crate::scope::{RootOptions, Scope, check_name};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -116,9 +116,7 @@ fn scope_spec(v: &Value, at: &str) -> Result<ScopeSpec, GrantError> {
                     });
                 };
                 for (name, child) in children {
-                    if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) {
-                        return Err(GrantError::InvalidScopeName { name: name.clone() });
-                    }
+                    check_name(name)?;
                     spec.scopes
                         .insert(name.clone(), scope_spec(child, &format!("{at}/{name}"))?);
                 }

@@ -60,7 +60,8 @@ pub struct RootOptions {
     pub deadline: Option<Instant>,
 }
 
-fn check_name(name: &str) -> Result<(), GrantError> {
+/// A scope name is non-empty and has no `/` (the path separator) and no control character.
+pub(crate) fn check_name(name: &str) -> Result<(), GrantError> {
     if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) {
         return Err(GrantError::InvalidScopeName {
             name: name.to_owned(),

@@ -601,14 +601,7 @@ impl Checker<'_> {
             })
             .collect();
         let module_declared = self.lower_grants(file, &grants, &aliases, None);
-        let module_set: GrantSet =
-            module_declared
-                .values()
-                .map(|d| d.grant.clone())
-                .fold(GrantSet::new(), |mut s, g| {
-                    let _ = s.insert(g);
-                    s
-                });
+        let module_set = grant_set(&module_declared);
         let module_effective = match &importer {
             None => module_set.as_root(),
             Some((given, own, ifile, ispan)) => {
@@ -784,10 +777,7 @@ impl Checker<'_> {
             enclosing_name,
             enclosing_span,
         );
-        let declared = declared_map.values().fold(GrantSet::new(), |mut s, d| {
-            let _ = s.insert(d.grant.clone());
-            s
-        });
+        let declared = grant_set(&declared_map);
         let name = format!("{prefix}{}", c.name.name);
         // The record keeps the exact intersection (no stand-ins for grants in error).
         self.cells.push(CellInfo {
@@ -1254,11 +1244,10 @@ impl Checker<'_> {
         callee: &ResolvedCell,
         span: Span,
     ) {
-        let aliases = self.aliases_of(file);
-        let alias_for = |tool: &str| {
-            aliases
-                .get(tool)
-                .cloned()
+        // The caller's alias for a tool, for help lines; looked up only when there is an error.
+        let alias_for = |this: &Self, tool: &str| {
+            this.aliases_of(file)
+                .remove(tool)
                 .unwrap_or_else(|| tool.to_owned())
         };
         for g in callee.effective.iter() {
@@ -1276,7 +1265,7 @@ impl Checker<'_> {
                     .with_note(format!("at runtime `{}` would run with the intersection of both cells' grants, so its `{tool}` calls could only fail", callee.name))
 .with_help(format!(
                         "grant `{}` in `{}` (within its enclosing grants), or do not call `{}` from it",
-                        alias_for(tool),
+                        alias_for(self, tool),
                         caller.name,
                         callee.name
                     ))
@@ -1390,6 +1379,15 @@ impl Checker<'_> {
         }
         self.diags.push(diag);
     }
+}
+
+/// The grants of a lowered scope, as a set (at most one per tool, which `lower_grants` ensures).
+fn grant_set(m: &BTreeMap<String, Declared>) -> GrantSet {
+    let mut set = GrantSet::new();
+    for d in m.values() {
+        let _ = set.insert(d.grant.clone());
+    }
+    set
 }
 
 /// A value for argument `arg` that `g` allows, standing in for a non-constant argument.
