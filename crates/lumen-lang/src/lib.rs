@@ -4,6 +4,26 @@
 //! the program), loads the modules it imports, and rejects any program that could call a tool it was
 //! not granted, before it runs. Effective grants are computed with `lumen-capability`'s own types and
 //! intersection, so the compile-time check and the runtime dispatcher share one definition.
+//!
+//! ```
+//! use lumen_lang::{Code, MemLoader, check_source};
+//! use std::path::Path;
+//!
+//! let program = r#"
+//! use tool http.get as Fetch
+//! grant Fetch domain "api.weather.example"
+//!
+//! cell main() -> String
+//!   let r = Fetch(url: "https://api.weather.example/today")   # no `grant Fetch` in this cell
+//!   return r.body
+//! end
+//! "#;
+//! let checked = check_source(Path::new("app.lm"), program, &MemLoader::default());
+//! assert_eq!(checked.diagnostics.len(), 1);
+//! assert_eq!(checked.diagnostics[0].code, Code::ToolNotGranted); // E0201
+//! let text = lumen_lang::render_text(&checked.sources, &checked.diagnostics);
+//! assert!(text.contains("error[E0201]") && text.contains("app.lm:6:11"));
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod ast;
