@@ -3,7 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Lumen Security: signing keys and detached signatures for Lumen packages.
+/// Lumen Security: signing keys and signatures, a transparency log, capability policies, and the
+/// compile-time capability check of Lumen programs.
 #[derive(Debug, Parser)]
 #[command(name = "lumen", version, arg_required_else_help = true)]
 pub(crate) struct Cli {
