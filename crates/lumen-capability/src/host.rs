@@ -350,13 +350,10 @@ impl HostSet {
         HostSet::new(out)
     }
 
-    /// Whether every pattern of `other` is covered by one pattern of `self` (exact for names; for
-    /// ranges it is exact on the merged canonical form).
+    /// Whether every host in `other` is in `self`: exactly, because intersection is exact and both
+    /// sides are canonical (a range split over several patterns still counts as covered).
     pub fn covers(&self, other: &HostSet) -> bool {
-        other
-            .patterns
-            .iter()
-            .all(|q| self.patterns.iter().any(|p| p.covers(q)))
+        self.intersect(other) == *other
     }
 }
 
@@ -456,6 +453,21 @@ mod tests {
         ]);
         let b = HostSet::new([p("*.example.com"), p("10.0.0.0/8")]);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn covers_is_exact_even_for_split_ranges() {
+        let wide = HostSet::new([
+            p("10.0.0.0/9"),
+            p("10.128.0.0/10"),
+            p("10.192.0.0/10"),
+            p("*.example.com"),
+        ]);
+        assert!(wide.covers(&HostSet::new([p("10.0.0.0/8")])));
+        assert!(wide.covers(&HostSet::new([p("a.b.example.com"), p("*.x.example.com")])));
+        assert!(!wide.covers(&HostSet::new([p("example.com")])));
+        assert!(!wide.covers(&HostSet::new([p("11.0.0.0/8")])));
+        assert!(!HostSet::new([p("10.0.0.0/9")]).covers(&HostSet::new([p("10.0.0.0/8")])));
     }
 
     #[test]
