@@ -655,12 +655,13 @@ impl Checker<'_> {
                 );
             }
         }
+        // The module's aliases, read by every agent and cell below (copied once, not per item).
+        let module_aliases = scope.aliases.clone();
         for item in &module.items {
             match item {
                 Item::Agent(a) => {
                     let mut agent_aliases = HashMap::new();
                     let uses: Vec<&ast::UseTool> = a.uses.iter().collect();
-                    let module_aliases = scope.aliases.clone();
                     self.declare_uses(file, &uses, &mut agent_aliases, Some(&module_aliases));
                     let grants: Vec<&GrantDecl> = a.grants.iter().collect();
                     let declared =
@@ -719,7 +720,6 @@ impl Checker<'_> {
                     );
                 }
                 Item::Cell(c) => {
-                    let module_aliases = scope.aliases.clone();
                     let rc = self.resolve_cell(
                         file,
                         c,
