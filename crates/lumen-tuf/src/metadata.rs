@@ -1,0 +1,1177 @@
+//! TUF metadata (specification v1.0.34 §4): the four top-level roles, delegations (classic and
+//! succinct hash bins), keys and signatures.
+//!
+//! Parsing keeps every field this crate does not know in an `unknown` map, so metadata written
+//! back by the repository editor carries them, and signatures are always checked over the
+//! canonical form of `signed` *as received* (see [`Parsed::canonical_signed`]), never over a
+//! re-serialisation of the typed view.
+
+use crate::canonical;
+use crate::error::{Result, TufError, malformed};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Fields of a JSON object that this crate does not interpret (kept verbatim).
+pub type Fields = Map<String, Value>;
+
+/// The specification version this crate writes.
+pub const SPEC_VERSION: &str = "1.0.34";
+
+/// The four top-level role names.
+pub const TOP_LEVEL_ROLES: [&str; 4] = ["root", "timestamp", "snapshot", "targets"];
+
+const EXPIRES_FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+
+/// An `expires` instant: `YYYY-MM-DDTHH:MM:SSZ`, UTC, whole seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expires {
+    unix: i64,
+    text: String,
+}
+
+impl Expires {
+    /// Parses the exact format the specification prescribes (no fractions, no offsets).
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = time::PrimitiveDateTime::parse(text, EXPIRES_FORMAT).ok()?;
+        Some(Self {
+            unix: t.assume_utc().unix_timestamp(),
+            text: text.to_owned(),
+        })
+    }
+
+    /// The instant `unix` seconds after the epoch.
+    pub fn from_unix(unix: i64) -> Option<Self> {
+        let t = time::OffsetDateTime::from_unix_timestamp(unix).ok()?;
+        let text = time::PrimitiveDateTime::new(t.date(), t.time())
+            .format(EXPIRES_FORMAT)
+            .ok()?;
+        Some(Self { unix, text })
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix(&self) -> i64 {
+        self.unix
+    }
+
+    /// The text as it appears in the metadata.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Metadata is expired when the reference time is at or past `expires` (python-tuf's rule).
+    pub fn is_expired(&self, now_unix: i64) -> bool {
+        now_unix >= self.unix
+    }
+}
+
+/// Formats a Unix time the way `expires` is written (for messages).
+pub fn format_time(unix: i64) -> String {
+    Expires::from_unix(unix)
+        .map(|e| e.text)
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// The fields every role's `signed` carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Common {
+    /// `spec_version` as written (`1.0`, `1.0.34`, …).
+    pub spec_version: String,
+    /// `version`, at least 1.
+    pub version: u64,
+    /// `expires`.
+    pub expires: Expires,
+    /// Fields of `signed` this crate does not interpret.
+    pub unknown: Fields,
+}
+
+impl Common {
+    /// A new `Common` with the current spec version.
+    pub fn new(version: u64, expires: Expires) -> Self {
+        Self {
+            spec_version: SPEC_VERSION.to_owned(),
+            version,
+            expires,
+            unknown: Fields::new(),
+        }
+    }
+}
+
+/// A role's `signed` part: one type per top-level role.
+pub trait Signed: Sized + Clone {
+    /// The `_type` value.
+    const TYPE: &'static str;
+    /// The common fields.
+    fn common(&self) -> &Common;
+    /// The common fields, mutably (for the editor).
+    fn common_mut(&mut self) -> &mut Common;
+    /// Reads the role-specific fields from `r` (the common ones are already taken).
+    #[doc(hidden)]
+    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self>;
+    /// Writes the role-specific fields.
+    #[doc(hidden)]
+    fn write(&self, out: &mut Fields);
+}
+
+/// A public key as listed in `keys` (spec §4.2). The keyid is the map key, not stored here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    /// `keytype`: `ed25519`, `ecdsa`, `ecdsa-sha2-nistp256`, `rsa`, or (opt-in) `hmac-sha256`.
+    pub keytype: String,
+    /// `scheme`: `ed25519`, `ecdsa-sha2-nistp256`, `ecdsa-sha2-nistp384`, `rsassa-pss-sha256`, …
+    pub scheme: String,
+    /// `keyval` (with `public`) verbatim.
+    pub keyval: Fields,
+    /// Other fields of the key object.
+    pub unknown: Fields,
+}
+
+impl Key {
+    /// `keyval.public`, if it is a string.
+    pub fn public(&self) -> Option<&str> {
+        self.keyval.get("public").and_then(Value::as_str)
+    }
+
+    /// A key of the given type and scheme with `keyval.public` = `public`.
+    pub fn new(keytype: &str, scheme: &str, public: String) -> Self {
+        let mut keyval = Fields::new();
+        keyval.insert("public".into(), Value::String(public));
+        Self {
+            keytype: keytype.into(),
+            scheme: scheme.into(),
+            keyval,
+            unknown: Fields::new(),
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let keytype = r.string("keytype")?;
+        let scheme = r.string("scheme")?;
+        let keyval = r.object("keyval")?;
+        Ok(Self {
+            keytype,
+            scheme,
+            keyval,
+            unknown: r.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = self.unknown.clone();
+        m.insert("keytype".into(), Value::String(self.keytype.clone()));
+        m.insert("scheme".into(), Value::String(self.scheme.clone()));
+        m.insert("keyval".into(), Value::Object(self.keyval.clone()));
+        Value::Object(m)
+    }
+}
+
+/// A top-level role's keys and threshold (in root's `roles`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Role {
+    /// Key ids allowed to sign for the role.
+    pub keyids: Vec<String>,
+    /// Distinct keys needed.
+    pub threshold: u32,
+    /// Other fields.
+    pub unknown: Fields,
+}
+
+impl Role {
+    /// A role with these keys and threshold.
+    pub fn new(keyids: Vec<String>, threshold: u32) -> Self {
+        Self {
+            keyids,
+            threshold,
+            unknown: Fields::new(),
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let keyids = r.string_list("keyids")?;
+        let threshold = r.threshold()?;
+        Ok(Self {
+            keyids,
+            threshold,
+            unknown: r.rest(),
+        })
+    }
+
+    fn write(&self, m: &mut Fields) {
+        m.insert("keyids".into(), strings(&self.keyids));
+        m.insert("threshold".into(), Value::from(self.threshold));
+    }
+}
+
+/// `root` (spec §4.3).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Root {
+    /// Common fields.
+    pub common: Common,
+    /// `consistent_snapshot` (absent means false).
+    pub consistent_snapshot: Option<bool>,
+    /// All keys used by the top-level roles, by key id.
+    pub keys: BTreeMap<String, Key>,
+    /// Exactly `root`, `timestamp`, `snapshot` and `targets`.
+    pub roles: BTreeMap<String, Role>,
+}
+
+impl Root {
+    /// Whether file names carry versions and target hashes.
+    pub fn consistent_snapshot(&self) -> bool {
+        self.consistent_snapshot.unwrap_or(false)
+    }
+
+    /// The top-level role `name` (always present in parsed metadata).
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.get(name)
+    }
+}
+
+impl Signed for Root {
+    const TYPE: &'static str = "root";
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+        let consistent_snapshot = r.opt_bool("consistent_snapshot")?;
+        let keys = r.keys("keys")?;
+        let mut roles = BTreeMap::new();
+        let mut rr = r.child_object("roles")?;
+        for name in TOP_LEVEL_ROLES {
+            let mut one = rr.child_object(name)?;
+            roles.insert(name.to_owned(), Role::read(&mut one)?);
+        }
+        if !rr.map.is_empty() {
+            return Err(malformed(
+                r.role,
+                rr.at.clone(),
+                "roles other than root, timestamp, snapshot and targets",
+            ));
+        }
+        Ok(Self {
+            common,
+            consistent_snapshot,
+            keys,
+            roles,
+        })
+    }
+    fn write(&self, m: &mut Fields) {
+        if let Some(c) = self.consistent_snapshot {
+            m.insert("consistent_snapshot".into(), Value::Bool(c));
+        }
+        m.insert("keys".into(), keys_value(&self.keys));
+        let mut roles = Fields::new();
+        for (name, role) in &self.roles {
+            let mut o = role.unknown.clone();
+            role.write(&mut o);
+            roles.insert(name.clone(), Value::Object(o));
+        }
+        m.insert("roles".into(), Value::Object(roles));
+    }
+}
+
+/// A `meta` entry: a metadata file's version and optionally its length and hashes (spec §4.4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetaFile {
+    /// The file's version.
+    pub version: u64,
+    /// Its length in bytes, if listed.
+    pub length: Option<u64>,
+    /// Its hashes (algorithm → hex), if listed.
+    pub hashes: Option<BTreeMap<String, String>>,
+    /// Other fields.
+    pub unknown: Fields,
+}
+
+impl MetaFile {
+    /// An entry with only a version.
+    pub fn new(version: u64) -> Self {
+        Self {
+            version,
+            length: None,
+            hashes: None,
+            unknown: Fields::new(),
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let version = r.version()?;
+        let length = r.opt_u64("length")?;
+        let hashes = match r.take("hashes") {
+            None => None,
+            Some(v) => Some(r.hashes_from(v, "hashes")?),
+        };
+        Ok(Self {
+            version,
+            length,
+            hashes,
+            unknown: r.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = self.unknown.clone();
+        m.insert("version".into(), Value::from(self.version));
+        if let Some(l) = self.length {
+            m.insert("length".into(), Value::from(l));
+        }
+        if let Some(h) = &self.hashes {
+            m.insert("hashes".into(), hashes_value(h));
+        }
+        Value::Object(m)
+    }
+}
+
+/// `timestamp` (spec §4.6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timestamp {
+    /// Common fields.
+    pub common: Common,
+    /// `meta["snapshot.json"]`.
+    pub snapshot_meta: MetaFile,
+    /// Other entries of `meta` (kept, not interpreted).
+    pub meta_unknown: Fields,
+}
+
+impl Signed for Timestamp {
+    const TYPE: &'static str = "timestamp";
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+        let mut meta = r.child_object("meta")?;
+        let mut snap = meta.child_object("snapshot.json")?;
+        let snapshot_meta = MetaFile::read(&mut snap)?;
+        Ok(Self {
+            common,
+            snapshot_meta,
+            meta_unknown: meta.rest(),
+        })
+    }
+    fn write(&self, m: &mut Fields) {
+        let mut meta = self.meta_unknown.clone();
+        meta.insert("snapshot.json".into(), self.snapshot_meta.to_value());
+        m.insert("meta".into(), Value::Object(meta));
+    }
+}
+
+/// `snapshot` (spec §4.4).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snapshot {
+    /// Common fields.
+    pub common: Common,
+    /// `ROLE.json` → entry, for `targets` and every delegated targets role.
+    pub meta: BTreeMap<String, MetaFile>,
+}
+
+impl Signed for Snapshot {
+    const TYPE: &'static str = "snapshot";
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+        let meta_obj = r.object("meta")?;
+        let mut meta = BTreeMap::new();
+        for (name, v) in meta_obj {
+            let mut one = r.sub(&format!("meta.{name}"), v)?;
+            meta.insert(name, MetaFile::read(&mut one)?);
+        }
+        Ok(Self { common, meta })
+    }
+    fn write(&self, m: &mut Fields) {
+        let meta: Fields = self
+            .meta
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect();
+        m.insert("meta".into(), Value::Object(meta));
+    }
+}
+
+/// A target file's description (spec §4.5).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetFile {
+    /// Length in bytes.
+    pub length: u64,
+    /// Hashes, algorithm → hex (non-empty).
+    pub hashes: BTreeMap<String, String>,
+    /// Other fields, `custom` included.
+    pub unknown: Fields,
+}
+
+impl TargetFile {
+    /// `custom`, if present.
+    pub fn custom(&self) -> Option<&Value> {
+        self.unknown.get("custom")
+    }
+
+    /// The hash used in consistent-snapshot target names: SHA-256 if listed, else the first
+    /// algorithm in sorted order.
+    pub fn name_hash(&self) -> Option<&str> {
+        self.hashes
+            .get("sha256")
+            .or_else(|| self.hashes.values().next())
+            .map(String::as_str)
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let length = r.u64("length")?;
+        let v = r.required("hashes")?;
+        let hashes = r.hashes_from(v, "hashes")?;
+        Ok(Self {
+            length,
+            hashes,
+            unknown: r.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = self.unknown.clone();
+        m.insert("length".into(), Value::from(self.length));
+        m.insert("hashes".into(), hashes_value(&self.hashes));
+        Value::Object(m)
+    }
+}
+
+/// `targets` (spec §4.5), top-level or delegated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targets {
+    /// Common fields.
+    pub common: Common,
+    /// Target path → description.
+    pub targets: BTreeMap<String, TargetFile>,
+    /// Delegations, if any.
+    pub delegations: Option<Delegations>,
+}
+
+impl Signed for Targets {
+    const TYPE: &'static str = "targets";
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+        let tobj = r.object("targets")?;
+        let mut targets = BTreeMap::new();
+        for (path, v) in tobj {
+            let mut one = r.sub(&format!("targets.{path}"), v)?;
+            targets.insert(path, TargetFile::read(&mut one)?);
+        }
+        let delegations = match r.take("delegations") {
+            None => None,
+            Some(v) => {
+                let mut d = r.sub("delegations", v)?;
+                Some(Delegations::read(&mut d)?)
+            }
+        };
+        Ok(Self {
+            common,
+            targets,
+            delegations,
+        })
+    }
+    fn write(&self, m: &mut Fields) {
+        let t: Fields = self
+            .targets
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect();
+        m.insert("targets".into(), Value::Object(t));
+        if let Some(d) = &self.delegations {
+            m.insert("delegations".into(), d.to_value());
+        }
+    }
+}
+
+/// `delegations`: keys, and either a list of roles or succinct hash bins.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delegations {
+    /// Keys of the delegated roles, by key id.
+    pub keys: BTreeMap<String, Key>,
+    /// The delegated roles.
+    pub roles: DelegatedRoles,
+    /// Other fields.
+    pub unknown: Fields,
+}
+
+/// The two forms of delegation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DelegatedRoles {
+    /// `roles`: an ordered list (order is the search order).
+    Roles(Vec<DelegatedRole>),
+    /// `succinct_roles` (TAP 15): 2^bit_length hash bins sharing keys and threshold.
+    Succinct(SuccinctRoles),
+}
+
+/// One delegated role in `roles`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelegatedRole {
+    /// Role name (also its metadata file name).
+    pub name: String,
+    /// Key ids allowed to sign for it.
+    pub keyids: Vec<String>,
+    /// Distinct keys needed.
+    pub threshold: u32,
+    /// Stop the search at this role when it matches.
+    pub terminating: bool,
+    /// Which targets it may sign for.
+    pub scope: PathScope,
+    /// Other fields.
+    pub unknown: Fields,
+}
+
+/// A delegated role's scope: glob patterns or SHA-256 prefixes of target paths.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PathScope {
+    /// `paths`: shell-style patterns matched segment by segment.
+    Paths(Vec<String>),
+    /// `path_hash_prefixes`: hex prefixes of SHA-256(target path).
+    HashPrefixes(Vec<String>),
+}
+
+impl DelegatedRole {
+    /// Whether `target` (with its SHA-256 hex `target_hash`) is in this role's scope.
+    pub fn covers(&self, target: &str, target_hash: &str) -> bool {
+        match &self.scope {
+            PathScope::Paths(patterns) => patterns
+                .iter()
+                .any(|p| crate::fnmatch::path_matches(p, target)),
+            PathScope::HashPrefixes(prefixes) => {
+                prefixes.iter().any(|p| target_hash.starts_with(p.as_str()))
+            }
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let name = r.string("name")?;
+        let keyids = r.string_list("keyids")?;
+        let threshold = r.threshold()?;
+        let terminating = r.bool("terminating")?;
+        let paths = r.opt_string_list("paths")?;
+        let prefixes = r.opt_string_list("path_hash_prefixes")?;
+        let scope = match (paths, prefixes) {
+            (Some(p), None) => PathScope::Paths(p),
+            (None, Some(h)) => PathScope::HashPrefixes(h),
+            _ => {
+                return Err(malformed(
+                    r.role,
+                    r.at.clone(),
+                    "exactly one of paths and path_hash_prefixes must be set",
+                ));
+            }
+        };
+        if name.is_empty() || TOP_LEVEL_ROLES.contains(&name.as_str()) {
+            return Err(malformed(
+                r.role,
+                format!("{}.name", r.at),
+                "a delegated role cannot be empty or use a top-level role name",
+            ));
+        }
+        Ok(Self {
+            name,
+            keyids,
+            threshold,
+            terminating,
+            scope,
+            unknown: r.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = self.unknown.clone();
+        m.insert("name".into(), Value::String(self.name.clone()));
+        m.insert("keyids".into(), strings(&self.keyids));
+        m.insert("threshold".into(), Value::from(self.threshold));
+        m.insert("terminating".into(), Value::Bool(self.terminating));
+        match &self.scope {
+            PathScope::Paths(p) => m.insert("paths".into(), strings(p)),
+            PathScope::HashPrefixes(h) => m.insert("path_hash_prefixes".into(), strings(h)),
+        };
+        Value::Object(m)
+    }
+}
+
+/// Succinct hash bins (TAP 15): target path → bin by the first `bit_length` bits of its SHA-256.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SuccinctRoles {
+    /// Key ids shared by every bin.
+    pub keyids: Vec<String>,
+    /// Threshold shared by every bin.
+    pub threshold: u32,
+    /// Number of hash bits (1–32); there are 2^bit_length bins.
+    pub bit_length: u8,
+    /// Bin names are `{name_prefix}-{hex suffix}`.
+    pub name_prefix: String,
+    /// Other fields.
+    pub unknown: Fields,
+}
+
+impl SuccinctRoles {
+    /// Number of bins.
+    pub fn bins(&self) -> u64 {
+        1u64 << self.bit_length
+    }
+
+    fn suffix_len(&self) -> usize {
+        format!("{:x}", self.bins() - 1).len()
+    }
+
+    /// The bin name for bin number `bin`.
+    pub fn bin_name(&self, bin: u64) -> String {
+        format!(
+            "{}-{:0width$x}",
+            self.name_prefix,
+            bin,
+            width = self.suffix_len()
+        )
+    }
+
+    /// The bin responsible for the target whose SHA-256 digest is `digest`.
+    pub fn bin_for_digest(&self, digest: &[u8; 32]) -> u64 {
+        let head = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        u64::from(head) >> (32 - u32::from(self.bit_length))
+    }
+
+    /// The bin name responsible for `target`.
+    pub fn role_for_target(&self, target: &str) -> String {
+        self.bin_name(self.bin_for_digest(&lumen_crypto::hash::sha256(target.as_bytes())))
+    }
+
+    /// Whether `name` is one of the bins.
+    pub fn is_bin(&self, name: &str) -> bool {
+        let Some(suffix) = name
+            .strip_prefix(self.name_prefix.as_str())
+            .and_then(|s| s.strip_prefix('-'))
+        else {
+            return false;
+        };
+        suffix.len() == self.suffix_len()
+            && suffix
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            && u64::from_str_radix(suffix, 16).is_ok_and(|n| n < self.bins())
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let keyids = r.string_list("keyids")?;
+        let threshold = r.threshold()?;
+        let bits = r.u64("bit_length")?;
+        if !(1..=32).contains(&bits) {
+            return Err(malformed(
+                r.role,
+                format!("{}.bit_length", r.at),
+                "must be between 1 and 32",
+            ));
+        }
+        let name_prefix = r.string("name_prefix")?;
+        Ok(Self {
+            keyids,
+            threshold,
+            bit_length: bits as u8,
+            name_prefix,
+            unknown: r.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = self.unknown.clone();
+        m.insert("keyids".into(), strings(&self.keyids));
+        m.insert("threshold".into(), Value::from(self.threshold));
+        m.insert("bit_length".into(), Value::from(self.bit_length));
+        m.insert(
+            "name_prefix".into(),
+            Value::String(self.name_prefix.clone()),
+        );
+        Value::Object(m)
+    }
+}
+
+/// A delegation entry as the search sees it: a role name and how it is trusted.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleKeys<'a> {
+    /// Allowed key ids.
+    pub keyids: &'a [String],
+    /// Threshold.
+    pub threshold: u32,
+}
+
+impl Delegations {
+    /// The keys and threshold of delegated role `name`, if this delegates it.
+    pub fn role_keys(&self, name: &str) -> Option<RoleKeys<'_>> {
+        match &self.roles {
+            DelegatedRoles::Roles(roles) => {
+                roles.iter().find(|r| r.name == name).map(|r| RoleKeys {
+                    keyids: &r.keyids,
+                    threshold: r.threshold,
+                })
+            }
+            DelegatedRoles::Succinct(s) => s.is_bin(name).then_some(RoleKeys {
+                keyids: &s.keyids,
+                threshold: s.threshold,
+            }),
+        }
+    }
+
+    /// Roles responsible for `target`, in search order, each with its `terminating` flag.
+    pub fn roles_for_target(&self, target: &str) -> Vec<(String, bool)> {
+        let digest = lumen_crypto::hash::sha256(target.as_bytes());
+        match &self.roles {
+            DelegatedRoles::Roles(roles) => {
+                let hex = lumen_crypto::encoding::hex_encode(&digest);
+                roles
+                    .iter()
+                    .filter(|r| r.covers(target, &hex))
+                    .map(|r| (r.name.clone(), r.terminating))
+                    .collect()
+            }
+            // TAP 15: every bin is terminating.
+            DelegatedRoles::Succinct(s) => vec![(s.bin_name(s.bin_for_digest(&digest)), true)],
+        }
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self> {
+        let keys = r.keys("keys")?;
+        let roles_v = r.take("roles");
+        let succinct_v = r.take("succinct_roles");
+        let roles = match (roles_v, succinct_v) {
+            (Some(v), None) => {
+                let Value::Array(items) = v else {
+                    return Err(malformed(
+                        r.role,
+                        format!("{}.roles", r.at),
+                        "must be a list",
+                    ));
+                };
+                let mut roles: Vec<DelegatedRole> = Vec::with_capacity(items.len());
+                let mut seen = std::collections::HashSet::with_capacity(items.len());
+                for (i, item) in items.into_iter().enumerate() {
+                    let mut one = r.sub(&format!("roles[{i}]"), item)?;
+                    let role = DelegatedRole::read(&mut one)?;
+                    if !seen.insert(role.name.clone()) {
+                        return Err(malformed(
+                            r.role,
+                            format!("{}.roles[{i}].name", r.at),
+                            "duplicate delegated role name",
+                        ));
+                    }
+                    roles.push(role);
+                }
+                DelegatedRoles::Roles(roles)
+            }
+            (None, Some(v)) => {
+                let mut s = r.sub("succinct_roles", v)?;
+                DelegatedRoles::Succinct(SuccinctRoles::read(&mut s)?)
+            }
+            _ => {
+                return Err(malformed(
+                    r.role,
+                    r.at.clone(),
+                    "exactly one of roles and succinct_roles must be set",
+                ));
+            }
+        };
+        Ok(Self {
+            keys,
+            roles,
+            unknown: r.rest(),
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = self.unknown.clone();
+        m.insert("keys".into(), keys_value(&self.keys));
+        match &self.roles {
+            DelegatedRoles::Roles(roles) => m.insert(
+                "roles".into(),
+                Value::Array(roles.iter().map(DelegatedRole::to_value).collect()),
+            ),
+            DelegatedRoles::Succinct(s) => m.insert("succinct_roles".into(), s.to_value()),
+        };
+        Value::Object(m)
+    }
+}
+
+/// One entry of `signatures`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signature {
+    /// The key id that claims the signature.
+    pub keyid: String,
+    /// The signature, hex.
+    pub sig: String,
+    /// Other fields.
+    pub unknown: Fields,
+}
+
+/// A metadata file: `signed` and its `signatures`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metadata<T> {
+    /// The signed part.
+    pub signed: T,
+    /// The signatures, in file order.
+    pub signatures: Vec<Signature>,
+    /// Other top-level fields.
+    pub unknown: Fields,
+}
+
+/// Parsed metadata together with the exact bytes its signatures cover.
+#[derive(Debug, Clone)]
+pub struct Parsed<T> {
+    /// The typed view.
+    pub metadata: Metadata<T>,
+    /// Canonical JSON of `signed` as received, unknown fields included.
+    pub canonical_signed: Vec<u8>,
+}
+
+impl<T: Signed> Metadata<T> {
+    /// Parses `bytes` as metadata of role type `T`; `role` names the file in errors.
+    pub fn from_bytes(bytes: &[u8], role: &str) -> Result<Parsed<T>> {
+        let value: Value = serde_json::from_slice(bytes).map_err(|source| TufError::Json {
+            role: role.to_owned(),
+            source,
+        })?;
+        let mut top = Reader::new(role, String::new(), value)?;
+        let signed_v = top.required("signed")?;
+        let canonical_signed = canonical::encode(&signed_v).map_err(|mut source| {
+            source.path = format!("/signed{}", source.path);
+            TufError::NotCanonical {
+                role: role.to_owned(),
+                source,
+            }
+        })?;
+        let sigs_v = top.required("signatures")?;
+        let Value::Array(items) = sigs_v else {
+            return Err(malformed(role, "signatures", "must be a list"));
+        };
+        let mut signatures = Vec::with_capacity(items.len());
+        for (i, item) in items.into_iter().enumerate() {
+            let mut s = top.sub(&format!("signatures[{i}]"), item)?;
+            let keyid = s.string("keyid")?;
+            let sig = s.string("sig")?;
+            // Spec §4.2: a keyid MUST be unique in `signatures`.
+            if signatures.iter().any(|x: &Signature| x.keyid == keyid) {
+                return Err(malformed(
+                    role,
+                    format!("signatures[{i}].keyid"),
+                    "duplicate keyid in signatures",
+                ));
+            }
+            signatures.push(Signature {
+                keyid,
+                sig,
+                unknown: s.rest(),
+            });
+        }
+        let unknown = top.rest();
+        let mut r = Reader::new(role, "signed".into(), signed_v)?;
+        let ty = r.string("_type")?;
+        if ty != T::TYPE {
+            return Err(TufError::WrongType {
+                role: role.to_owned(),
+                expected: T::TYPE,
+                found: ty,
+            });
+        }
+        let spec_version = r.string("spec_version")?;
+        if !spec_version_supported(&spec_version) {
+            return Err(TufError::UnsupportedSpecVersion {
+                role: role.to_owned(),
+                found: spec_version,
+            });
+        }
+        let version = r.version()?;
+        let expires_s = r.string("expires")?;
+        let expires = Expires::parse(&expires_s)
+            .ok_or_else(|| malformed(role, "signed.expires", "not a YYYY-MM-DDTHH:MM:SSZ time"))?;
+        let common = Common {
+            spec_version,
+            version,
+            expires,
+            unknown: Fields::new(),
+        };
+        let mut signed = T::read(&mut r, common)?;
+        signed.common_mut().unknown = r.rest();
+        Ok(Parsed {
+            metadata: Metadata {
+                signed,
+                signatures,
+                unknown,
+            },
+            canonical_signed,
+        })
+    }
+
+    /// `signed` as a JSON value (known fields plus the preserved unknown ones).
+    pub fn signed_value(&self) -> Value {
+        let c = self.signed.common();
+        let mut m = c.unknown.clone();
+        m.insert("_type".into(), Value::String(T::TYPE.into()));
+        m.insert("spec_version".into(), Value::String(c.spec_version.clone()));
+        m.insert("version".into(), Value::from(c.version));
+        m.insert("expires".into(), Value::String(c.expires.as_str().into()));
+        self.signed.write(&mut m);
+        Value::Object(m)
+    }
+
+    /// The canonical bytes a signature over the current `signed` covers.
+    pub fn canonical_signed(&self) -> Result<Vec<u8>> {
+        canonical::encode(&self.signed_value()).map_err(|source| TufError::NotCanonical {
+            role: T::TYPE.to_owned(),
+            source,
+        })
+    }
+
+    /// The whole file as JSON bytes (sorted keys, one-space indentation free, compact).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut m = self.unknown.clone();
+        m.insert("signed".into(), self.signed_value());
+        let sigs = self
+            .signatures
+            .iter()
+            .map(|s| {
+                let mut o = s.unknown.clone();
+                o.insert("keyid".into(), Value::String(s.keyid.clone()));
+                o.insert("sig".into(), Value::String(s.sig.clone()));
+                Value::Object(o)
+            })
+            .collect();
+        m.insert("signatures".into(), Value::Array(sigs));
+        // Canonical bytes never contain floats here (the typed model has integers only), and the
+        // canonical form is valid JSON: use it as the file format.
+        canonical::encode(&Value::Object(m)).unwrap_or_default()
+    }
+}
+
+/// `spec_version` is `MAJOR.MINOR[.PATCH]` in digits with major 1 (python-tuf's rule).
+pub fn spec_version_supported(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('.').collect();
+    (parts.len() == 2 || parts.len() == 3)
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0] == "1"
+}
+
+fn strings(v: &[String]) -> Value {
+    Value::Array(v.iter().cloned().map(Value::String).collect())
+}
+
+fn hashes_value(h: &BTreeMap<String, String>) -> Value {
+    Value::Object(
+        h.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+fn keys_value(keys: &BTreeMap<String, Key>) -> Value {
+    Value::Object(
+        keys.iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect(),
+    )
+}
+
+/// Reads the fields of one JSON object, naming fields by path in errors.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Reader<'a> {
+    role: &'a str,
+    at: String,
+    map: Fields,
+}
+
+impl<'a> Reader<'a> {
+    fn new(role: &'a str, at: String, value: Value) -> Result<Self> {
+        match value {
+            Value::Object(map) => Ok(Self { role, at, map }),
+            _ => Err(malformed(
+                role,
+                if at.is_empty() {
+                    "(top level)".into()
+                } else {
+                    at
+                },
+                "must be an object",
+            )),
+        }
+    }
+
+    fn path(&self, key: &str) -> String {
+        if self.at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.at)
+        }
+    }
+
+    fn sub(&self, key: &str, value: Value) -> Result<Reader<'a>> {
+        Reader::new(self.role, self.path(key), value)
+    }
+
+    fn child_object(&mut self, key: &str) -> Result<Reader<'a>> {
+        let v = self.required(key)?;
+        self.sub(key, v)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key)
+    }
+
+    fn required(&mut self, key: &str) -> Result<Value> {
+        self.take(key)
+            .ok_or_else(|| malformed(self.role, self.path(key), "missing"))
+    }
+
+    fn rest(&mut self) -> Fields {
+        std::mem::take(&mut self.map)
+    }
+
+    fn string(&mut self, key: &str) -> Result<String> {
+        match self.required(key)? {
+            Value::String(s) => Ok(s),
+            _ => Err(malformed(self.role, self.path(key), "must be a string")),
+        }
+    }
+
+    fn u64(&mut self, key: &str) -> Result<u64> {
+        let v = self.required(key)?;
+        v.as_u64()
+            .ok_or_else(|| malformed(self.role, self.path(key), "must be a non-negative integer"))
+    }
+
+    fn opt_u64(&mut self, key: &str) -> Result<Option<u64>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                malformed(self.role, self.path(key), "must be a non-negative integer")
+            }),
+        }
+    }
+
+    fn version(&mut self) -> Result<u64> {
+        let v = self.u64("version")?;
+        if v == 0 {
+            return Err(malformed(
+                self.role,
+                self.path("version"),
+                "must be at least 1",
+            ));
+        }
+        Ok(v)
+    }
+
+    fn threshold(&mut self) -> Result<u32> {
+        let t = self.u64("threshold")?;
+        match u32::try_from(t) {
+            Ok(t) if t >= 1 => Ok(t),
+            _ => Err(malformed(
+                self.role,
+                self.path("threshold"),
+                "must be an integer from 1 to 2^32-1",
+            )),
+        }
+    }
+
+    fn bool(&mut self, key: &str) -> Result<bool> {
+        match self.required(key)? {
+            Value::Bool(b) => Ok(b),
+            _ => Err(malformed(
+                self.role,
+                self.path(key),
+                "must be true or false",
+            )),
+        }
+    }
+
+    fn opt_bool(&mut self, key: &str) -> Result<Option<bool>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(_) => Err(malformed(
+                self.role,
+                self.path(key),
+                "must be true or false",
+            )),
+        }
+    }
+
+    fn object(&mut self, key: &str) -> Result<Fields> {
+        match self.required(key)? {
+            Value::Object(m) => Ok(m),
+            _ => Err(malformed(self.role, self.path(key), "must be an object")),
+        }
+    }
+
+    fn list_of_strings(&self, key: &str, v: Value) -> Result<Vec<String>> {
+        let Value::Array(items) = v else {
+            return Err(malformed(
+                self.role,
+                self.path(key),
+                "must be a list of strings",
+            ));
+        };
+        items
+            .into_iter()
+            .map(|i| match i {
+                Value::String(s) => Ok(s),
+                _ => Err(malformed(
+                    self.role,
+                    self.path(key),
+                    "must be a list of strings",
+                )),
+            })
+            .collect()
+    }
+
+    fn string_list(&mut self, key: &str) -> Result<Vec<String>> {
+        let v = self.required(key)?;
+        self.list_of_strings(key, v)
+    }
+
+    fn opt_string_list(&mut self, key: &str) -> Result<Option<Vec<String>>> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(v) => self.list_of_strings(key, v).map(Some),
+        }
+    }
+
+    fn hashes_from(&self, v: Value, key: &str) -> Result<BTreeMap<String, String>> {
+        let Value::Object(m) = v else {
+            return Err(malformed(self.role, self.path(key), "must be an object"));
+        };
+        if m.is_empty() {
+            return Err(malformed(self.role, self.path(key), "must not be empty"));
+        }
+        m.into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k, s)),
+                _ => Err(malformed(
+                    self.role,
+                    self.path(key),
+                    "hash values must be strings",
+                )),
+            })
+            .collect()
+    }
+
+    fn keys(&mut self, key: &str) -> Result<BTreeMap<String, Key>> {
+        let obj = self.object(key)?;
+        let mut keys = BTreeMap::new();
+        for (id, v) in obj {
+            let mut kr = self.sub(&format!("{key}.{id}"), v)?;
+            keys.insert(id, Key::read(&mut kr)?);
+        }
+        Ok(keys)
+    }
+}
