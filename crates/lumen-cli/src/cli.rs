@@ -3,8 +3,8 @@
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-/// Lumen Security: signing keys and signatures, a transparency log, capability policies, and the
-/// compile-time capability check of Lumen programs.
+/// Lumen Security: signing keys and signatures, a transparency log, capability policies, the
+/// compile-time capability check of Lumen programs, and TUF repositories.
 #[derive(Debug, Parser)]
 #[command(name = "lumen", version, arg_required_else_help = true)]
 pub(crate) struct Cli {
@@ -33,6 +33,10 @@ pub(crate) enum Command {
     /// Test capability policies (grants and scopes) from the shell.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Create and maintain a TUF repository: keys, targets, delegations, offline root signing,
+    /// online re-signing.
+    #[command(subcommand)]
+    Tuf(TufCommand),
 }
 
 #[derive(Debug, Args)]
@@ -279,4 +283,281 @@ pub(crate) struct VerifyArgs {
     pub(crate) signature: PathBuf,
     /// The signed file (`-` for stdin).
     pub(crate) input: PathBuf,
+}
+
+/// `lumen tuf …`: the repository side of The Update Framework.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TufCommand {
+    /// Create a repository: root version 1 with the keys of every role.
+    ///
+    /// Root is signed with the root keys among --key; if they meet the root threshold it is
+    /// published with empty targets (targets, snapshot and timestamp keys must be among --key),
+    /// otherwise it stays staged for `lumen tuf sign` and `lumen tuf publish`.
+    Init(TufInitArgs),
+    /// Add target files (copied into REPO/targets and hashed) or target descriptions (--manifest),
+    /// then sign and publish.
+    AddTarget(TufAddTargetArgs),
+    /// Remove targets from the metadata, then sign and publish (the files stay).
+    RemoveTarget(TufRemoveTargetArgs),
+    /// Delegate targets to a new role, to classic hash bins, or to succinct hash bins.
+    Delegate(TufDelegateArgs),
+    /// Remove a delegation (the role's files stay, but clients no longer trust it).
+    Revoke(TufRevokeArgs),
+    /// Change the keys or threshold of a role.
+    ///
+    /// For root, timestamp, snapshot and targets this stages a new root version, signed with the
+    /// root keys among --key; the old and the new root keys must both reach their thresholds
+    /// (`lumen tuf sign`) before `lumen tuf publish`. For a delegated role the delegator is
+    /// re-signed at once.
+    Rotate(TufRotateArgs),
+    /// Add signatures to the staged root (or to a root file, on an offline machine).
+    Sign(TufSignArgs),
+    /// Publish the staged root once both thresholds are met, re-signing the roles whose keys
+    /// changed.
+    Publish(TufPublishArgs),
+    /// Drop the staged root version (e.g. a stale one), keeping the published repository.
+    Discard(TufRepo),
+    /// The online job: new snapshot and timestamp versions with fresh expiry.
+    Refresh(TufRefreshArgs),
+    /// Show versions, expiry, keys and thresholds of every top-level role, and the staged root.
+    Status(TufStatusArgs),
+    /// Check the repository with the TUF client: walk the root chain, refresh, and download
+    /// targets; exits 1 if a client would refuse it.
+    Verify(TufVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufRepo {
+    /// The repository directory (holding metadata/, targets/, staged/ and editor.json).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) repo: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufKeys {
+    /// A private key file to sign with (repeatable); its passphrase comes from
+    /// LUMEN_KEY_PASSPHRASE or the terminal.
+    #[arg(long = "key", short = 'k', value_name = "KEY_FILE")]
+    pub(crate) keys: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufInitArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// A root public key (repeatable): a key file, a PEM public key, or 64 hex digits.
+    #[arg(long, required = true, value_name = "PUBLIC_KEY")]
+    pub(crate) root_key: Vec<String>,
+    /// Root signatures required.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) root_threshold: u32,
+    /// A targets public key (repeatable).
+    #[arg(long, required = true, value_name = "PUBLIC_KEY")]
+    pub(crate) targets_key: Vec<String>,
+    /// Targets signatures required.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) targets_threshold: u32,
+    /// A snapshot public key (repeatable).
+    #[arg(long, required = true, value_name = "PUBLIC_KEY")]
+    pub(crate) snapshot_key: Vec<String>,
+    /// Snapshot signatures required.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) snapshot_threshold: u32,
+    /// A timestamp public key (repeatable).
+    #[arg(long, required = true, value_name = "PUBLIC_KEY")]
+    pub(crate) timestamp_key: Vec<String>,
+    /// Timestamp signatures required.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) timestamp_threshold: u32,
+    /// Write unversioned metadata names and plain target names (not recommended: clients may
+    /// see a mix of old and new files while the repository is updated).
+    #[arg(long)]
+    pub(crate) no_consistent_snapshot: bool,
+    /// Validity of a role's metadata, as ROLE=DURATION (e.g. timestamp=6h, root=730d, bins=3d);
+    /// repeatable. Defaults: root 365d, targets 90d, snapshot 7d, timestamp 1d, delegated 90d.
+    #[arg(long = "expires", value_name = "ROLE=DURATION")]
+    pub(crate) expires: Vec<String>,
+    /// List length and SHA-256 of every targets role in snapshot.
+    #[arg(long)]
+    pub(crate) snapshot_meta_hashes: bool,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufAddTargetArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// The role to add to [default: the role clients look in, following delegations].
+    #[arg(long)]
+    pub(crate) role: Option<String>,
+    /// The target path of the (single) file [default: its file name].
+    #[arg(long)]
+    pub(crate) path: Option<String>,
+    /// A directory prefix for the target paths, e.g. `packages/lumen-http/`.
+    #[arg(long, default_value = "")]
+    pub(crate) prefix: String,
+    /// The target's `custom` metadata, as a JSON value.
+    #[arg(long)]
+    pub(crate) custom: Option<String>,
+    /// Add target descriptions from a JSON-lines file of {"path", "length", "hashes"} without
+    /// reading any target file (bulk; `-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+    /// The files to add.
+    #[arg(required_unless_present = "manifest")]
+    pub(crate) files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufRemoveTargetArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// The role to remove from [default: the role clients find the target in].
+    #[arg(long)]
+    pub(crate) role: Option<String>,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+    /// The target paths.
+    #[arg(required = true)]
+    pub(crate) paths: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufDelegateArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// The delegating role.
+    #[arg(long, default_value = "targets")]
+    pub(crate) delegator: String,
+    /// The new role's name (for hash bins, the prefix of the bins' names).
+    #[arg(long)]
+    pub(crate) name: String,
+    /// A public key of the new role (repeatable): key file, PEM public key, or 64 hex digits.
+    #[arg(long, required = true, value_name = "PUBLIC_KEY")]
+    pub(crate) delegate_key: Vec<String>,
+    /// Signatures the new role needs.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) threshold: u32,
+    /// Target path patterns the role may sign for (repeatable; `*` matches within a segment).
+    #[arg(long = "paths", value_name = "PATTERN", group = "scope")]
+    pub(crate) paths: Vec<String>,
+    /// SHA-256 prefixes (hex) of the target paths the role may sign for (repeatable).
+    #[arg(long = "path-hash-prefix", value_name = "HEX", group = "scope")]
+    pub(crate) path_hash_prefixes: Vec<String>,
+    /// Delegate everything to N classic hash bins (`path_hash_prefixes`; N a power of two).
+    #[arg(long, value_name = "N", group = "scope")]
+    pub(crate) hash_bins: Option<u64>,
+    /// Delegate everything to 2^B succinct hash bins (TAP 15).
+    #[arg(long, value_name = "B", group = "scope")]
+    pub(crate) succinct_bits: Option<u8>,
+    /// Stop the clients' search at this role when it matches.
+    #[arg(long)]
+    pub(crate) terminating: bool,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufRevokeArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// The delegating role.
+    #[arg(long, default_value = "targets")]
+    pub(crate) delegator: String,
+    /// The delegated role (for succinct bins, their name prefix).
+    #[arg(long)]
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufRotateArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// The role: root, timestamp, snapshot, targets, or a delegated role (for succinct bins,
+    /// their name prefix).
+    #[arg(long)]
+    pub(crate) role: String,
+    /// The delegator of a delegated role [default: found from the delegations].
+    #[arg(long)]
+    pub(crate) delegator: Option<String>,
+    /// A public key to add (repeatable): key file, PEM public key, or 64 hex digits.
+    #[arg(long, value_name = "PUBLIC_KEY")]
+    pub(crate) add_key: Vec<String>,
+    /// A key to remove (repeatable): its TUF key id, or the public key (file or hex).
+    #[arg(long, value_name = "KEY")]
+    pub(crate) remove_key: Vec<String>,
+    /// The new threshold.
+    #[arg(long)]
+    pub(crate) threshold: Option<u32>,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufSignArgs {
+    /// The repository whose staged root to sign.
+    #[arg(long, value_name = "DIR", required_unless_present = "file")]
+    pub(crate) repo: Option<PathBuf>,
+    /// Sign this root file in place instead (e.g. a copy on an offline machine).
+    #[arg(long, value_name = "ROOT_FILE")]
+    pub(crate) file: Option<PathBuf>,
+    /// With --file: the root it succeeds, when a signing key is a root key only of that one.
+    #[arg(long, value_name = "ROOT_FILE", requires = "file")]
+    pub(crate) previous: Option<PathBuf>,
+    /// Replace the staged root with this root file (e.g. one signed elsewhere) before signing.
+    #[arg(long, value_name = "ROOT_FILE", conflicts_with = "file")]
+    pub(crate) import: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufPublishArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufRefreshArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// Only a new timestamp.
+    #[arg(long)]
+    pub(crate) timestamp_only: bool,
+    /// Also re-sign this targets role with a new version and expiry (repeatable).
+    #[arg(long = "role", value_name = "ROLE")]
+    pub(crate) roles: Vec<String>,
+    #[command(flatten)]
+    pub(crate) keys: TufKeys,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufStatusArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// Print as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TufVerifyArgs {
+    #[command(flatten)]
+    pub(crate) repo: TufRepo,
+    /// The root the client trusts [default: REPO/metadata/1.root.json].
+    #[arg(long, value_name = "ROOT_FILE")]
+    pub(crate) root: Option<PathBuf>,
+    /// A target to look up and download (repeatable).
+    #[arg(long = "target", value_name = "PATH")]
+    pub(crate) targets: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }

@@ -29,6 +29,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), CliError> {
         Command::Log(cmd) => crate::log_cmd::run(cmd),
         Command::Policy(cmd) => crate::policy_cmd::run(cmd),
         Command::Check(args) => crate::check_cmd::run(args),
+        Command::Tuf(cmd) => crate::tuf_cmd::run(cmd),
     }
 }
 
@@ -45,7 +46,7 @@ fn default_key_path() -> Result<PathBuf, CliError> {
     }
 }
 
-fn passphrase_from_env() -> Result<Option<SecretString>, CliError> {
+pub(crate) fn passphrase_from_env() -> Result<Option<SecretString>, CliError> {
     match std::env::var_os(PASSPHRASE_ENV) {
         None => Ok(None),
         Some(v) => {
@@ -63,7 +64,7 @@ fn passphrase_from_env() -> Result<Option<SecretString>, CliError> {
     }
 }
 
-fn prompt(text: &str) -> Result<SecretString, CliError> {
+pub(crate) fn prompt(text: &str) -> Result<SecretString, CliError> {
     rpassword::prompt_password(text)
         .map(SecretString::from)
         .map_err(|e| {
@@ -262,7 +263,7 @@ fn sign(args: SignArgs) -> Result<(), CliError> {
     }
 }
 
-fn parse_public_key(spec: &str) -> Result<Ed25519VerifyingKey, CliError> {
+pub(crate) fn parse_public_key(spec: &str) -> Result<Ed25519VerifyingKey, CliError> {
     let path = Path::new(spec);
     let bad = |e: CryptoError| {
         CliError::usage(format!("{spec} is not a usable Ed25519 public key"))

@@ -12,6 +12,7 @@ mod error;
 mod log_cmd;
 mod log_server;
 mod policy_cmd;
+mod tuf_cmd;
 
 use clap::Parser as _;
 use std::process::ExitCode;

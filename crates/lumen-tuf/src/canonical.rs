@@ -81,22 +81,20 @@ pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), NotCanonical>
     Ok(())
 }
 
-fn prefix(mut e: NotCanonical, segment: &str) -> NotCanonical {
+pub(crate) fn prefix(mut e: NotCanonical, segment: &str) -> NotCanonical {
     e.path = format!("/{segment}{}", e.path);
     e
 }
 
-fn write_string(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'"' || b == b'\\' {
-            out.extend_from_slice(&bytes[start..i]);
-            out.push(b'\\');
-            out.push(b);
-            start = i + 1;
-        }
+    for i in memchr::memchr2_iter(b'"', b'\\', bytes) {
+        out.extend_from_slice(&bytes[start..i]);
+        out.push(b'\\');
+        out.push(bytes[i]);
+        start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');

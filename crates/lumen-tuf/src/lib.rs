@@ -28,10 +28,12 @@
 #![forbid(unsafe_code)]
 
 pub mod canonical;
+pub mod editor;
 mod error;
 pub mod fetch;
 pub mod fnmatch;
 mod hashing;
+mod json;
 pub mod keys;
 pub mod metadata;
 pub mod store;

@@ -8,6 +8,7 @@
 
 use crate::canonical;
 use crate::error::{Result, TufError, malformed};
+use crate::json::J;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -244,7 +245,7 @@ impl Signed for Root {
             let mut one = rr.child_object(name)?;
             roles.insert(name.to_owned(), Role::read(&mut one)?);
         }
-        if !rr.map.is_empty() {
+        if !rr.fields.is_empty() {
             return Err(malformed(
                 r.role,
                 rr.at.clone(),
@@ -379,12 +380,15 @@ impl Signed for Snapshot {
         &mut self.common
     }
     fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
-        let meta_obj = r.object("meta")?;
-        let mut meta = BTreeMap::new();
+        let meta_obj = r.entries("meta")?;
+        let mut meta = Vec::with_capacity(meta_obj.len());
         for (name, v) in meta_obj {
-            let mut one = r.sub(&format!("meta.{name}"), v)?;
-            meta.insert(name, MetaFile::read(&mut one)?);
+            let mut one = r.sub2("meta", &name, v)?;
+            let file = MetaFile::read(&mut one)?;
+            meta.push((name, file));
         }
+        // Bulk construction from (already sorted) entries: much cheaper than one insert each.
+        let meta = BTreeMap::from_iter(meta);
         Ok(Self { common, meta })
     }
     fn write(&self, m: &mut Fields) {
@@ -462,12 +466,14 @@ impl Signed for Targets {
         &mut self.common
     }
     fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
-        let tobj = r.object("targets")?;
-        let mut targets = BTreeMap::new();
+        let tobj = r.entries("targets")?;
+        let mut targets = Vec::with_capacity(tobj.len());
         for (path, v) in tobj {
-            let mut one = r.sub(&format!("targets.{path}"), v)?;
-            targets.insert(path, TargetFile::read(&mut one)?);
+            let mut one = r.sub2("targets", &path, v)?;
+            let file = TargetFile::read(&mut one)?;
+            targets.push((path, file));
         }
+        let targets = BTreeMap::from_iter(targets);
         let delegations = match r.take("delegations") {
             None => None,
             Some(v) => {
@@ -746,7 +752,7 @@ impl Delegations {
         let succinct_v = r.take("succinct_roles");
         let roles = match (roles_v, succinct_v) {
             (Some(v), None) => {
-                let Value::Array(items) = v else {
+                let J::Arr(items) = v else {
                     return Err(malformed(
                         r.role,
                         format!("{}.roles", r.at),
@@ -836,21 +842,24 @@ pub struct Parsed<T> {
 impl<T: Signed> Metadata<T> {
     /// Parses `bytes` as metadata of role type `T`; `role` names the file in errors.
     pub fn from_bytes(bytes: &[u8], role: &str) -> Result<Parsed<T>> {
-        let value: Value = serde_json::from_slice(bytes).map_err(|source| TufError::Json {
+        let value: J = serde_json::from_slice(bytes).map_err(|source| TufError::Json {
             role: role.to_owned(),
             source,
         })?;
         let mut top = Reader::new(role, String::new(), value)?;
         let signed_v = top.required("signed")?;
-        let canonical_signed = canonical::encode(&signed_v).map_err(|mut source| {
-            source.path = format!("/signed{}", source.path);
-            TufError::NotCanonical {
-                role: role.to_owned(),
-                source,
-            }
-        })?;
+        let mut canonical_signed = Vec::with_capacity(bytes.len());
+        signed_v
+            .encode_canonical(&mut canonical_signed)
+            .map_err(|mut source| {
+                source.path = format!("/signed{}", source.path);
+                TufError::NotCanonical {
+                    role: role.to_owned(),
+                    source,
+                }
+            })?;
         let sigs_v = top.required("signatures")?;
-        let Value::Array(items) = sigs_v else {
+        let J::Arr(items) = sigs_v else {
             return Err(malformed(role, "signatures", "must be a list"));
         };
         let mut signatures = Vec::with_capacity(items.len());
@@ -931,7 +940,7 @@ impl<T: Signed> Metadata<T> {
         })
     }
 
-    /// The whole file as JSON bytes (sorted keys, one-space indentation free, compact).
+    /// The whole file as JSON bytes (compact; keys sorted as serde_json's map keeps them).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut m = self.unknown.clone();
         m.insert("signed".into(), self.signed_value());
@@ -946,9 +955,10 @@ impl<T: Signed> Metadata<T> {
             })
             .collect();
         m.insert("signatures".into(), Value::Array(sigs));
-        // Canonical bytes never contain floats here (the typed model has integers only), and the
-        // canonical form is valid JSON: use it as the file format.
-        canonical::encode(&Value::Object(m)).unwrap_or_default()
+        // Plain JSON (sorted keys, compact), not canonical JSON: canonical JSON writes control
+        // characters raw (a PEM key's newlines), which JSON parsers reject. Signatures cover the
+        // canonical form of `signed`, which any parser recomputes from these bytes.
+        serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
     }
 }
 
@@ -988,13 +998,15 @@ fn keys_value(keys: &BTreeMap<String, Key>) -> Value {
 pub struct Reader<'a> {
     role: &'a str,
     at: String,
-    map: Fields,
+    /// The object's members. A `Vec`, not the map: structs have a handful of members, and
+    /// removing from serde_json's map is O(n) when its `preserve_order` feature is on.
+    fields: Vec<(String, J)>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(role: &'a str, at: String, value: Value) -> Result<Self> {
+    fn new(role: &'a str, at: String, value: J) -> Result<Self> {
         match value {
-            Value::Object(map) => Ok(Self { role, at, map }),
+            J::Obj(fields) => Ok(Self { role, at, fields }),
             _ => Err(malformed(
                 role,
                 if at.is_empty() {
@@ -1015,7 +1027,21 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn sub(&self, key: &str, value: Value) -> Result<Reader<'a>> {
+    /// A reader for member `inner` of member `outer` (paths built without `format!`: this runs
+    /// once per entry of the largest maps).
+    fn sub2(&self, outer: &str, inner: &str, value: J) -> Result<Reader<'a>> {
+        let mut at = String::with_capacity(self.at.len() + outer.len() + inner.len() + 2);
+        at.push_str(&self.at);
+        if !at.is_empty() {
+            at.push('.');
+        }
+        at.push_str(outer);
+        at.push('.');
+        at.push_str(inner);
+        Reader::new(self.role, at, value)
+    }
+
+    fn sub(&self, key: &str, value: J) -> Result<Reader<'a>> {
         Reader::new(self.role, self.path(key), value)
     }
 
@@ -1024,22 +1050,26 @@ impl<'a> Reader<'a> {
         self.sub(key, v)
     }
 
-    fn take(&mut self, key: &str) -> Option<Value> {
-        self.map.remove(key)
+    fn take(&mut self, key: &str) -> Option<J> {
+        let i = self.fields.iter().position(|(k, _)| k == key)?;
+        Some(self.fields.swap_remove(i).1)
     }
 
-    fn required(&mut self, key: &str) -> Result<Value> {
+    fn required(&mut self, key: &str) -> Result<J> {
         self.take(key)
             .ok_or_else(|| malformed(self.role, self.path(key), "missing"))
     }
 
     fn rest(&mut self) -> Fields {
-        std::mem::take(&mut self.map)
+        std::mem::take(&mut self.fields)
+            .into_iter()
+            .map(|(k, v)| (k, v.into_value()))
+            .collect()
     }
 
     fn string(&mut self, key: &str) -> Result<String> {
         match self.required(key)? {
-            Value::String(s) => Ok(s),
+            J::Str(s) => Ok(s),
             _ => Err(malformed(self.role, self.path(key), "must be a string")),
         }
     }
@@ -1085,7 +1115,7 @@ impl<'a> Reader<'a> {
 
     fn bool(&mut self, key: &str) -> Result<bool> {
         match self.required(key)? {
-            Value::Bool(b) => Ok(b),
+            J::Bool(b) => Ok(b),
             _ => Err(malformed(
                 self.role,
                 self.path(key),
@@ -1097,7 +1127,7 @@ impl<'a> Reader<'a> {
     fn opt_bool(&mut self, key: &str) -> Result<Option<bool>> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(J::Bool(b)) => Ok(Some(b)),
             Some(_) => Err(malformed(
                 self.role,
                 self.path(key),
@@ -1108,13 +1138,21 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, key: &str) -> Result<Fields> {
         match self.required(key)? {
-            Value::Object(m) => Ok(m),
+            J::Obj(m) => Ok(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
             _ => Err(malformed(self.role, self.path(key), "must be an object")),
         }
     }
 
-    fn list_of_strings(&self, key: &str, v: Value) -> Result<Vec<String>> {
-        let Value::Array(items) = v else {
+    /// The members of object member `key`, sorted by name (for the large maps).
+    fn entries(&mut self, key: &str) -> Result<Vec<(String, J)>> {
+        match self.required(key)? {
+            J::Obj(m) => Ok(m),
+            _ => Err(malformed(self.role, self.path(key), "must be an object")),
+        }
+    }
+
+    fn list_of_strings(&self, key: &str, v: J) -> Result<Vec<String>> {
+        let J::Arr(items) = v else {
             return Err(malformed(
                 self.role,
                 self.path(key),
@@ -1124,7 +1162,7 @@ impl<'a> Reader<'a> {
         items
             .into_iter()
             .map(|i| match i {
-                Value::String(s) => Ok(s),
+                J::Str(s) => Ok(s),
                 _ => Err(malformed(
                     self.role,
                     self.path(key),
@@ -1146,8 +1184,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn hashes_from(&self, v: Value, key: &str) -> Result<BTreeMap<String, String>> {
-        let Value::Object(m) = v else {
+    fn hashes_from(&self, v: J, key: &str) -> Result<BTreeMap<String, String>> {
+        let J::Obj(m) = v else {
             return Err(malformed(self.role, self.path(key), "must be an object"));
         };
         if m.is_empty() {
@@ -1155,7 +1193,7 @@ impl<'a> Reader<'a> {
         }
         m.into_iter()
             .map(|(k, v)| match v {
-                Value::String(s) => Ok((k, s)),
+                J::Str(s) => Ok((k, s)),
                 _ => Err(malformed(
                     self.role,
                     self.path(key),
@@ -1166,10 +1204,10 @@ impl<'a> Reader<'a> {
     }
 
     fn keys(&mut self, key: &str) -> Result<BTreeMap<String, Key>> {
-        let obj = self.object(key)?;
+        let obj = self.entries(key)?;
         let mut keys = BTreeMap::new();
         for (id, v) in obj {
-            let mut kr = self.sub(&format!("{key}.{id}"), v)?;
+            let mut kr = self.sub2(key, &id, v)?;
             keys.insert(id, Key::read(&mut kr)?);
         }
         Ok(keys)

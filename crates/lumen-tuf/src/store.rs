@@ -65,17 +65,37 @@ impl MetadataStore for DirStore {
         Ok(Some(out))
     }
 
+    /// Root, the trust anchor, is written durably (fsync before rename): without it the client
+    /// cannot start. Other roles are only atomically replaced: every stored file is verified
+    /// again when read, so one torn by a crash is refetched, never trusted.
     fn store(&self, role: &str, bytes: &[u8]) -> io::Result<()> {
-        write_atomic(&self.path(role), bytes)
+        if role == "root" {
+            write_atomic(&self.path(role), bytes)
+        } else {
+            replace_atomic(&self.path(role), bytes)
+        }
     }
 }
 
-/// Writes `bytes` to `path` via a temporary file in the same directory, fsync and rename.
+/// Writes `bytes` to `path` via a temporary file in the same directory, fsync and rename:
+/// readers see the old or the new content, and the new content survives a crash.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes, true)
+}
+
+/// Like [`write_atomic`] without the fsync: readers see the old or the new content, but a crash
+/// may leave a damaged file (for data that is verified whenever it is read).
+pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -113,8 +113,16 @@ impl TrustedMetadataSet {
         }
         let parsed = parse::<Root>(bytes, "root")?;
         verify_root_by(&self.root.metadata.signed, &parsed, &self.hmac)?;
-        let expected = self.root.signed().common.version + 1;
+        let trusted = self.root.signed().common.version;
         let found = parsed.metadata.signed.common.version;
+        // No root follows u64::MAX: refuse instead of overflowing `+ 1` (a panic on signed
+        // input). Regression test: tests/attacks.rs `root_at_the_largest_version_does_not_overflow`.
+        let Some(expected) = trusted.checked_add(1) else {
+            return Err(TufError::RootVersionNotNext {
+                expected: trusted,
+                found,
+            });
+        };
         if found != expected {
             return Err(TufError::RootVersionNotNext { expected, found });
         }

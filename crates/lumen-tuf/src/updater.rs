@@ -174,7 +174,11 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
     }
 
     fn load_root(&mut self) -> Result<()> {
-        let first = self.trusted.root().signed().common.version + 1;
+        // A trusted root at u64::MAX has no successor; `+ 1` would overflow (a panic on signed
+        // input). Regression test: tests/attacks.rs `root_at_the_largest_version_does_not_overflow`.
+        let Some(first) = self.trusted.root().signed().common.version.checked_add(1) else {
+            return Ok(());
+        };
         let last = first.saturating_add(self.config.max_root_rotations);
         for version in first..last {
             let bytes = match self.download("root", self.config.root_max_length, Some(version)) {
@@ -342,7 +346,8 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
 
     /// Downloads the target from `targets` (a fetcher at the target base URL) into `dest`: at
     /// most `length` bytes are read, every listed hash is computed while streaming, and `dest`
-    /// appears (atomically) only if length and all hashes match.
+    /// appears (atomically, by rename) only if length and all hashes match. It is not fsynced:
+    /// callers that need durability sync it themselves.
     pub fn download_target(
         &self,
         info: &TargetInfo,
@@ -394,7 +399,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
             });
         }
         hasher.finish(&info.path)?;
-        tmp.as_file().sync_all().map_err(io_err)?;
+        // No fsync: a cached target is re-verified before reuse (`find_cached_target`).
         tmp.persist(dest).map_err(|e| io_err(e.error))?;
         Ok(dest.to_path_buf())
     }

@@ -1,0 +1,1033 @@
+//! The repository editor, checked by this crate's own client: every repository it writes must
+//! refresh and serve targets through `Updater` over `DirFetcher`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use lumen_crypto::ed25519::Ed25519SigningKey;
+use lumen_tuf::editor::{
+    DelegationSpec, InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer, key_id,
+    sign_root_bytes, target_file,
+};
+use lumen_tuf::fetch::DirFetcher;
+use lumen_tuf::keys::DangerousHmacSecrets;
+use lumen_tuf::metadata::{Metadata, PathScope, Root, Targets};
+use lumen_tuf::store::DirStore;
+use lumen_tuf::{TufError, Updater, UpdaterConfig};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn signer(n: u8) -> Signer {
+    Signer::ed25519(Ed25519SigningKey::from_seed(&[n; 32]))
+}
+
+fn key(n: u8) -> lumen_tuf::metadata::Key {
+    signer(n).public_key().clone()
+}
+
+fn ring(ns: &[u8]) -> Keyring {
+    let mut k = Keyring::new();
+    for n in ns {
+        k.add(signer(*n));
+    }
+    k
+}
+
+/// Root key 1, targets 2, snapshot 3, timestamp 4, delegations 5.
+fn options() -> InitOptions {
+    InitOptions {
+        root: RoleSpec::new(vec![key(1)], 1),
+        targets: RoleSpec::new(vec![key(2)], 1),
+        snapshot: RoleSpec::new(vec![key(3)], 1),
+        timestamp: RoleSpec::new(vec![key(4)], 1),
+        consistent_snapshot: true,
+        config: Default::default(),
+    }
+}
+
+fn all_keys() -> Keyring {
+    ring(&[1, 2, 3, 4, 5])
+}
+
+fn md_dir(repo: &Path) -> std::path::PathBuf {
+    repo.join("metadata")
+}
+
+/// A fresh client that trusts `1.root.json` of the repository.
+fn client_with(repo: &Path, store: &Path, config: UpdaterConfig) -> Updater<DirStore, DirFetcher> {
+    let root = std::fs::read(md_dir(repo).join("1.root.json")).unwrap();
+    Updater::bootstrap(
+        DirStore::new(store).unwrap(),
+        DirFetcher::new(md_dir(repo)),
+        config,
+        &root,
+    )
+    .unwrap()
+}
+
+fn refresh(repo: &Path) -> Result<Updater<DirStore, DirFetcher>, TufError> {
+    let store = tempfile::tempdir().unwrap();
+    let mut u = client_with(repo, store.path(), UpdaterConfig::default());
+    u.refresh()?;
+    Ok(u)
+}
+
+/// Refreshes a fresh client and downloads `path`; returns the bytes.
+fn download(repo: &Path, path: &str) -> Result<Vec<u8>, TufError> {
+    let store = tempfile::tempdir().unwrap();
+    let mut u = client_with(repo, store.path(), UpdaterConfig::default());
+    u.refresh()?;
+    let info = u.get_targetinfo(path)?;
+    let out = tempfile::tempdir().unwrap();
+    let dest = out.path().join("t");
+    u.download_target(&info, &DirFetcher::new(repo.join("targets")), &dest)?;
+    Ok(std::fs::read(dest).unwrap())
+}
+
+fn write_source(dir: &Path, name: &str, content: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn fake_file(i: u64) -> lumen_tuf::metadata::TargetFile {
+    let d = lumen_crypto::hash::sha512(&i.to_be_bytes());
+    target_file(
+        i,
+        lumen_crypto::encoding::hex_encode(&d[..32]),
+        lumen_crypto::encoding::hex_encode(&d),
+    )
+}
+
+#[test]
+fn create_add_delegate_refresh_and_download() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path().join("repo");
+    let keys = all_keys();
+    let t = now();
+    let mut repo = Repository::create(&repo_dir, &options(), &keys, t).unwrap();
+    // An empty repository already serves a client.
+    refresh(&repo_dir).unwrap();
+
+    let top = write_source(src.path(), "top", b"top-level target");
+    assert_eq!(
+        repo.add_target_from_file(None, "top.txt", &top, None)
+            .unwrap()
+            .0,
+        "targets"
+    );
+    // A classic role with paths, one with classic hash bins, one with succinct bins.
+    for (name, pattern) in [("pkg", "pkg/*"), ("hb", "h/*"), ("succ", "s/*")] {
+        repo.delegate(
+            "targets",
+            DelegationSpec {
+                name: name.into(),
+                keys: vec![key(5)],
+                threshold: 1,
+                terminating: true,
+                scope: PathScope::Paths(vec![pattern.into()]),
+            },
+        )
+        .unwrap();
+    }
+    let bins = repo
+        .delegate_hash_bins("hb", "hb", 16, vec![key(5)], 1)
+        .unwrap();
+    assert_eq!(bins.len(), 16);
+    assert_eq!(bins[0], "hb-0");
+    assert_eq!(
+        repo.delegate_succinct("succ", "sb", 4, vec![key(5)], 1)
+            .unwrap(),
+        16
+    );
+
+    let files = [
+        ("pkg/a.txt", "pkg", b"in pkg".as_slice()),
+        ("h/x.bin", "hb-", b"in a classic bin".as_slice()),
+        ("s/y.bin", "sb-", b"in a succinct bin".as_slice()),
+    ];
+    for (path, role_prefix, content) in files {
+        let f = write_source(src.path(), "f", content);
+        let (role, _) = repo.add_target_from_file(None, path, &f, None).unwrap();
+        assert!(role.starts_with(role_prefix), "{path} went to {role}");
+    }
+    let summary = repo.commit(&keys, t).unwrap();
+    assert_eq!(summary.snapshot_version, Some(2));
+    assert_eq!(summary.timestamp_version, Some(2));
+
+    assert_eq!(download(&repo_dir, "top.txt").unwrap(), b"top-level target");
+    for (path, _, content) in files {
+        assert_eq!(download(&repo_dir, path).unwrap(), content, "{path}");
+    }
+    // Hash-prefixed target names, one per hash.
+    let entries = std::fs::read_dir(repo_dir.join("targets").join("pkg"))
+        .unwrap()
+        .count();
+    assert_eq!(entries, 2);
+    assert!(matches!(
+        download(&repo_dir, "missing.txt"),
+        Err(TufError::TargetNotFound { .. })
+    ));
+
+    // Reopen from disk and keep editing: versions move on. One editor at a time.
+    assert!(matches!(
+        Repository::open(&repo_dir),
+        Err(TufError::Editor { .. })
+    ));
+    drop(repo);
+    let mut repo = Repository::open(&repo_dir).unwrap();
+    repo.add_target(Some("pkg"), "pkg/b.txt", fake_file(9))
+        .unwrap();
+    repo.commit(&keys, t).unwrap();
+    let u = refresh(&repo_dir).unwrap();
+    assert_eq!(u.trusted().snapshot().unwrap().signed().common.version, 3);
+    let snap = repo.snapshot().unwrap();
+    assert_eq!(snap.signed.meta["pkg.json"].version, 2);
+    assert_eq!(snap.signed.meta["hb-0.json"].version, 1);
+    assert!(
+        md_dir(&repo_dir).join("2.pkg.json").exists()
+            && md_dir(&repo_dir).join("1.pkg.json").exists()
+    );
+}
+
+#[test]
+fn written_files_are_sorted_compact_json_of_what_they_parse_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = all_keys();
+    let mut repo = Repository::create(dir.path(), &options(), &keys, now()).unwrap();
+    repo.add_target(None, "a", fake_file(1)).unwrap();
+    repo.commit(&keys, now()).unwrap();
+    for name in [
+        "2.targets.json",
+        "2.snapshot.json",
+        "timestamp.json",
+        "1.root.json",
+    ] {
+        let bytes = std::fs::read(md_dir(dir.path()).join(name)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(lumen_tuf::canonical::encode(&v).unwrap(), bytes, "{name}");
+    }
+    let bytes = std::fs::read(md_dir(dir.path()).join("2.targets.json")).unwrap();
+    let parsed = Metadata::<Targets>::from_bytes(&bytes, "targets").unwrap();
+    let again: serde_json::Value = serde_json::from_slice(&parsed.metadata.to_bytes()).unwrap();
+    assert_eq!(
+        again,
+        serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
+    );
+}
+
+/// An ECDSA P-256 public key as PEM SPKI (the editor cannot sign with it, but may list it).
+fn p256_pem_key(n: u8) -> lumen_tuf::metadata::Key {
+    use p256::pkcs8::{EncodePublicKey, LineEnding};
+    let sk = p256::ecdsa::SigningKey::from_slice(&[n; 32]).unwrap();
+    let pem = sk
+        .verifying_key()
+        .to_public_key_pem(LineEnding::LF)
+        .unwrap();
+    lumen_tuf::metadata::Key::new("ecdsa", "ecdsa-sha2-nistp256", pem)
+}
+
+#[test]
+fn pem_keys_with_newlines_are_written_as_valid_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.targets = RoleSpec::new(vec![p256_pem_key(7), key(2)], 1);
+    let mut repo = Repository::create(dir.path(), &opts, &all_keys(), now()).unwrap();
+    repo.delegate(
+        "targets",
+        DelegationSpec {
+            name: "ec".into(),
+            keys: vec![p256_pem_key(8), key(5)],
+            threshold: 1,
+            terminating: true,
+            scope: PathScope::Paths(vec!["ec/*".into()]),
+        },
+    )
+    .unwrap();
+    repo.add_target(None, "ec/x", fake_file(3)).unwrap();
+    repo.commit(&all_keys(), now()).unwrap();
+    for name in ["1.root.json", "root.json", "2.targets.json"] {
+        let bytes = std::fs::read(md_dir(dir.path()).join(name)).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.contains("-----BEGIN PUBLIC KEY-----\\n"), "{name}");
+        serde_json::from_str::<serde_json::Value>(&text).unwrap();
+    }
+    assert_eq!(download_info(dir.path(), "ec/x").length, 3);
+}
+
+#[test]
+fn root_rotation_with_cross_signing_walks_the_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path();
+    let mut repo = Repository::create(repo_dir, &options(), &all_keys(), now()).unwrap();
+    // A client that trusts version 1 and has refreshed once.
+    let store = tempfile::tempdir().unwrap();
+    client_with(repo_dir, store.path(), UpdaterConfig::default())
+        .refresh()
+        .unwrap();
+
+    // v2: root key 1 → 11, signed by the old key and the new one.
+    repo.edit_root(now(), |r| {
+        r.change_keys(
+            "root",
+            &KeyChange {
+                add: vec![key(11)],
+                remove: vec![key_id(&key(1)).unwrap()],
+                threshold: None,
+            },
+        )
+    })
+    .unwrap();
+    let status = repo.sign_root(&signer(11)).unwrap();
+    assert_eq!((status.signed, status.previous), (1, Some((0, 1))));
+    assert!(!status.is_complete());
+    assert!(matches!(
+        repo.publish_root(&Keyring::new(), now()),
+        Err(TufError::ThresholdNotMet { ref role, threshold: 1, valid: 0 }) if role == "root"
+    ));
+    assert!(repo.sign_root(&signer(1)).unwrap().is_complete());
+    assert_eq!(
+        repo.publish_root(&Keyring::new(), now())
+            .unwrap()
+            .root_version,
+        Some(2)
+    );
+
+    // v3: two new keys with threshold 2, cross-signed by 11 and by both new keys.
+    repo.edit_root(now(), |r| {
+        r.change_keys(
+            "root",
+            &KeyChange {
+                add: vec![key(12), key(13)],
+                remove: vec![key_id(&key(11)).unwrap()],
+                threshold: Some(2),
+            },
+        )
+    })
+    .unwrap();
+    for n in [11, 12, 13] {
+        repo.sign_root(&signer(n)).unwrap();
+    }
+    repo.publish_root(&Keyring::new(), now()).unwrap();
+    assert!(md_dir(repo_dir).join("3.root.json").exists());
+    assert_eq!(
+        std::fs::read(md_dir(repo_dir).join("3.root.json")).unwrap(),
+        std::fs::read(md_dir(repo_dir).join("root.json")).unwrap()
+    );
+
+    // A new client from v1 and the old client both walk 1 → 2 → 3.
+    let u = refresh(repo_dir).unwrap();
+    assert_eq!(u.trusted().root().signed().common.version, 3);
+    let mut old = Updater::new(
+        DirStore::new(store.path()).unwrap(),
+        DirFetcher::new(md_dir(repo_dir)),
+        UpdaterConfig::default(),
+    )
+    .unwrap();
+    old.refresh().unwrap();
+    assert_eq!(old.trusted().root().signed().common.version, 3);
+}
+
+#[test]
+fn threshold_root_signing_two_of_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.root = RoleSpec::new(vec![key(21), key(22), key(23)], 2);
+    let t = now();
+    let mut repo = Repository::init(dir.path(), &opts, t).unwrap();
+    // Nothing is published before root is signed.
+    assert!(!md_dir(dir.path()).join("root.json").exists());
+    let online = ring(&[2, 3, 4]);
+    let status = repo.sign_root(&signer(21)).unwrap();
+    assert_eq!((status.signed, status.threshold), (1, 2));
+    assert_eq!(status.unsigned_keyids.len(), 2);
+    assert!(matches!(
+        repo.publish_root(&online, t),
+        Err(TufError::ThresholdNotMet {
+            threshold: 2,
+            valid: 1,
+            ..
+        })
+    ));
+    assert!(!md_dir(dir.path()).join("1.root.json").exists());
+    // The second key holder signs on another machine, from the staged file alone.
+    let staged = std::fs::read(dir.path().join("staged").join("root.json")).unwrap();
+    let signed = sign_root_bytes(&staged, &signer(23), None).unwrap();
+    // A key that is not a root key is refused.
+    assert!(matches!(
+        sign_root_bytes(&staged, &signer(99), None),
+        Err(TufError::Editor { .. })
+    ));
+    // Reopen (as the publishing machine would) and import the signed copy.
+    drop(repo);
+    let mut repo = Repository::open(dir.path()).unwrap();
+    assert!(repo.import_staged_root(&signed).unwrap().is_complete());
+    repo.publish_root(&online, t).unwrap();
+    assert!(!dir.path().join("staged").join("root.json").exists());
+    let u = refresh(dir.path()).unwrap();
+    assert_eq!(u.trusted().root().signed().roles["root"].threshold, 2);
+}
+
+#[test]
+fn root_signed_only_by_new_keys_is_rejected_by_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    repo.edit_root(now(), |r| {
+        r.change_keys(
+            "root",
+            &KeyChange {
+                add: vec![key(31)],
+                remove: vec![key_id(&key(1)).unwrap()],
+                threshold: None,
+            },
+        )
+    })
+    .unwrap();
+    repo.sign_root(&signer(31)).unwrap();
+    // The editor refuses to publish it…
+    assert!(matches!(
+        repo.publish_root(&all_keys(), now()),
+        Err(TufError::ThresholdNotMet { ref role, .. }) if role == "root"
+    ));
+    assert!(!md_dir(dir.path()).join("2.root.json").exists());
+    // …and a client refuses it if someone publishes it by hand.
+    let bytes = repo.staged_root().unwrap().to_bytes();
+    std::fs::write(md_dir(dir.path()).join("2.root.json"), bytes).unwrap();
+    assert!(matches!(
+        refresh(dir.path()),
+        Err(TufError::ThresholdNotMet { ref role, threshold: 1, valid: 0 }) if role == "root"
+    ));
+}
+
+#[test]
+fn rotating_online_keys_through_a_new_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path();
+    let mut repo = Repository::create(repo_dir, &options(), &all_keys(), now()).unwrap();
+    repo.add_target(None, "a", fake_file(1)).unwrap();
+    repo.commit(&all_keys(), now()).unwrap();
+    let before_ts = std::fs::read(md_dir(repo_dir).join("timestamp.json")).unwrap();
+    repo.edit_root(now(), |r| {
+        for (role, old, new) in [
+            ("timestamp", 4, 44),
+            ("snapshot", 3, 43),
+            ("targets", 2, 42),
+        ] {
+            r.change_keys(
+                role,
+                &KeyChange {
+                    add: vec![key(new)],
+                    remove: vec![key_id(&key(old)).unwrap()],
+                    threshold: None,
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    repo.sign_root(&signer(1)).unwrap();
+    // Without the new timestamp key, nothing is written.
+    assert!(matches!(
+        repo.publish_root(&ring(&[42, 43]), now()),
+        Err(TufError::ThresholdNotMet { ref role, .. }) if role == "timestamp"
+    ));
+    assert!(!md_dir(repo_dir).join("2.root.json").exists());
+    assert_eq!(
+        std::fs::read(md_dir(repo_dir).join("timestamp.json")).unwrap(),
+        before_ts
+    );
+    let summary = repo.publish_root(&ring(&[42, 43, 44]), now()).unwrap();
+    assert_eq!(summary.root_version, Some(2));
+    assert_eq!(summary.targets_roles, 1);
+    let u = refresh(repo_dir).unwrap();
+    assert_eq!(
+        u.trusted()
+            .targets("targets")
+            .unwrap()
+            .signed()
+            .common
+            .version,
+        3
+    );
+    assert_eq!(download_info(repo_dir, "a").length, 1);
+    // The old online keys no longer sign anything clients accept.
+    repo.add_target(None, "b", fake_file(2)).unwrap();
+    assert!(matches!(
+        repo.commit(&all_keys(), now()),
+        Err(TufError::ThresholdNotMet { .. })
+    ));
+}
+
+fn download_info(repo: &Path, path: &str) -> lumen_tuf::metadata::TargetFile {
+    let store = tempfile::tempdir().unwrap();
+    let mut u = client_with(repo, store.path(), UpdaterConfig::default());
+    u.get_targetinfo(path).unwrap().file
+}
+
+#[test]
+fn missing_keys_fail_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    let listing = |d: &Path| {
+        let mut v: Vec<_> = std::fs::read_dir(md_dir(d))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        v.sort();
+        v
+    };
+    let before = listing(dir.path());
+    repo.add_target(None, "a", fake_file(1)).unwrap();
+    for (keys, role) in [
+        (ring(&[3, 4]), "targets"),
+        (ring(&[2, 4]), "snapshot"),
+        (ring(&[2, 3]), "timestamp"),
+    ] {
+        assert!(matches!(
+            repo.commit(&keys, now()),
+            Err(TufError::ThresholdNotMet { role: ref r, threshold: 1, valid: 0 }) if r == role
+        ));
+        assert_eq!(listing(dir.path()), before);
+    }
+    repo.commit(&all_keys(), now()).unwrap();
+    assert_eq!(download_info(dir.path(), "a").length, 1);
+}
+
+#[test]
+fn refresh_bumps_snapshot_and_timestamp_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    let s = repo.refresh(&ring(&[3, 4]), now()).unwrap();
+    assert_eq!(
+        (s.targets_roles, s.snapshot_version, s.timestamp_version),
+        (0, Some(2), Some(2))
+    );
+    let s = repo.refresh_timestamp(&ring(&[4]), now()).unwrap();
+    assert_eq!((s.snapshot_version, s.timestamp_version), (None, Some(3)));
+    let u = refresh(dir.path()).unwrap();
+    assert_eq!(u.trusted().timestamp().unwrap().signed().common.version, 3);
+    assert_eq!(u.trusted().snapshot().unwrap().signed().common.version, 2);
+    // Nothing to do, nothing written.
+    assert_eq!(
+        repo.commit(&Keyring::new(), now()).unwrap(),
+        Default::default()
+    );
+}
+
+#[test]
+fn expiry_policy_is_applied_per_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.config.expiry.set("timestamp", 600).unwrap();
+    opts.config.expiry.set("pkg", 3600).unwrap();
+    let t = 1_900_000_000;
+    let mut repo = Repository::create(dir.path(), &opts, &all_keys(), t).unwrap();
+    repo.delegate(
+        "targets",
+        DelegationSpec {
+            name: "pkg".into(),
+            keys: vec![key(5)],
+            threshold: 1,
+            terminating: false,
+            scope: PathScope::Paths(vec!["*".into()]),
+        },
+    )
+    .unwrap();
+    repo.commit(&all_keys(), t).unwrap();
+    let exp = |repo: &mut Repository, role: &str| match role {
+        "timestamp" => repo.timestamp().unwrap().signed.common.expires.unix(),
+        "snapshot" => repo.snapshot().unwrap().signed.common.expires.unix(),
+        "root" => repo.root().unwrap().signed.common.expires.unix(),
+        r => repo.targets(r).unwrap().signed.common.expires.unix(),
+    };
+    assert_eq!(exp(&mut repo, "timestamp"), t + 600);
+    assert_eq!(exp(&mut repo, "snapshot"), t + 7 * 86_400);
+    assert_eq!(exp(&mut repo, "root"), t + 365 * 86_400);
+    assert_eq!(exp(&mut repo, "targets"), t + 90 * 86_400);
+    assert_eq!(exp(&mut repo, "pkg"), t + 3600);
+    // The policy is kept in editor.json.
+    drop(repo);
+    let reopened = Repository::open(dir.path()).unwrap();
+    assert_eq!(reopened.config().expiry.period("pkg"), 3600);
+}
+
+#[test]
+fn unknown_fields_survive_an_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo_dir = dir.path();
+    // Root: an unknown field added to the staged root before it is signed.
+    let mut repo = Repository::init(repo_dir, &options(), now()).unwrap();
+    drop(repo);
+    let staged = repo_dir.join("staged").join("root.json");
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&staged).unwrap()).unwrap();
+    v["signed"]["x-root-extension"] = serde_json::json!({"kept": [1, 2]});
+    v["signed"]["roles"]["root"]["x-role-note"] = serde_json::json!("offline");
+    std::fs::write(&staged, serde_json::to_vec(&v).unwrap()).unwrap();
+    repo = Repository::open(repo_dir).unwrap();
+    repo.sign_root(&signer(1)).unwrap();
+    repo.publish_root(&all_keys(), now()).unwrap();
+
+    // Targets: unknown fields at every level, written by someone else.
+    repo.add_target(None, "a", fake_file(1)).unwrap();
+    repo.commit(&all_keys(), now()).unwrap();
+    let path = md_dir(repo_dir).join("2.targets.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    v["x-top-level"] = serde_json::json!(true);
+    v["signed"]["x-signed"] = serde_json::json!({"n": 7});
+    v["signed"]["targets"]["a"]["x-target"] = serde_json::json!("kept");
+    v["signed"]["targets"]["a"]["custom"] = serde_json::json!({"owner": "me"});
+    v["signatures"][0]["x-sig"] = serde_json::json!(1);
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+
+    drop(repo);
+    let mut repo = Repository::open(repo_dir).unwrap();
+    repo.add_target(None, "b", fake_file(2)).unwrap();
+    repo.commit(&all_keys(), now()).unwrap();
+    let out: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(md_dir(repo_dir).join("3.targets.json")).unwrap())
+            .unwrap();
+    assert_eq!(out["x-top-level"], true);
+    assert_eq!(out["signed"]["x-signed"]["n"], 7);
+    assert_eq!(out["signed"]["targets"]["a"]["x-target"], "kept");
+    assert_eq!(out["signed"]["targets"]["a"]["custom"]["owner"], "me");
+    let root: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(md_dir(repo_dir).join("1.root.json")).unwrap())
+            .unwrap();
+    assert_eq!(root["signed"]["x-root-extension"]["kept"][1], 2);
+    assert_eq!(root["signed"]["roles"]["root"]["x-role-note"], "offline");
+
+    // A root edit keeps them too, and clients accept all of it.
+    repo.edit_root(now(), |r| {
+        r.root_mut()
+            .common
+            .unknown
+            .insert("x-added".into(), serde_json::json!("by edit"));
+        Ok(())
+    })
+    .unwrap();
+    repo.sign_root(&signer(1)).unwrap();
+    repo.publish_root(&all_keys(), now()).unwrap();
+    let root2 = Metadata::<Root>::from_bytes(
+        &std::fs::read(md_dir(repo_dir).join("2.root.json")).unwrap(),
+        "root",
+    )
+    .unwrap();
+    assert!(
+        root2
+            .metadata
+            .signed
+            .common
+            .unknown
+            .contains_key("x-root-extension")
+    );
+    assert!(root2.metadata.signed.common.unknown.contains_key("x-added"));
+    let f = download_info(repo_dir, "a");
+    assert_eq!(f.custom().unwrap()["owner"], "me");
+    assert_eq!(f.unknown["x-target"], "kept");
+}
+
+#[test]
+fn hmac_keys_are_refused_for_root_and_opt_in_elsewhere() {
+    let hmac = Signer::dangerous_hmac_sha256(&[9u8; 32]).unwrap();
+    // Never for root, even with the dangerous opt-in.
+    for allow in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut opts = options();
+        opts.config.dangerous_allow_hmac_keys = allow;
+        opts.root = RoleSpec::new(vec![hmac.public_key().clone()], 1);
+        assert!(matches!(
+            Repository::init(dir.path(), &opts, now()),
+            Err(TufError::Editor { .. })
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.config.dangerous_allow_hmac_keys = true;
+    let mut repo = Repository::create(dir.path(), &opts, &all_keys(), now()).unwrap();
+    let add_hmac_root = KeyChange {
+        add: vec![hmac.public_key().clone()],
+        ..Default::default()
+    };
+    assert!(matches!(
+        repo.edit_root(now(), |r| r.change_keys("root", &add_hmac_root)),
+        Err(TufError::Editor { .. })
+    ));
+    assert!(
+        repo.staged_root().is_none(),
+        "a refused edit stages nothing"
+    );
+    repo.edit_root(now(), |r| r.change_keys("root", &KeyChange::default()))
+        .unwrap();
+    assert!(matches!(
+        repo.sign_root(&hmac),
+        Err(TufError::Editor { .. })
+    ));
+    repo.discard_staged_root().unwrap();
+
+    // Without the opt-in, hmac keys are refused for delegations too.
+    let dir2 = tempfile::tempdir().unwrap();
+    let mut plain = Repository::create(dir2.path(), &options(), &all_keys(), now()).unwrap();
+    let spec = DelegationSpec {
+        name: "mac".into(),
+        keys: vec![hmac.public_key().clone()],
+        threshold: 1,
+        terminating: true,
+        scope: PathScope::Paths(vec!["m/*".into()]),
+    };
+    assert!(matches!(
+        plain.delegate("targets", spec.clone()),
+        Err(TufError::Editor { .. })
+    ));
+
+    // With it, a delegated role signed by a MAC serves clients that hold the secret.
+    repo.delegate("targets", spec).unwrap();
+    repo.add_target(None, "m/x", fake_file(5)).unwrap();
+    let mut keys = all_keys();
+    keys.add(Signer::dangerous_hmac_sha256(&[9u8; 32]).unwrap());
+    repo.commit(&keys, now()).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let mut secrets = DangerousHmacSecrets::none();
+    secrets.dangerous_add_shared_secret(&[9u8; 32]).unwrap();
+    let mut u = client_with(
+        dir.path(),
+        store.path(),
+        UpdaterConfig {
+            dangerous_hmac_secrets: secrets,
+            ..Default::default()
+        },
+    );
+    assert_eq!(u.get_targetinfo("m/x").unwrap().file.length, 5);
+    // A client without the secret cannot verify that role.
+    let store = tempfile::tempdir().unwrap();
+    let mut u = client_with(dir.path(), store.path(), UpdaterConfig::default());
+    assert!(matches!(
+        u.get_targetinfo("m/x"),
+        Err(TufError::ThresholdNotMet { .. })
+    ));
+}
+
+#[test]
+fn placement_is_checked_against_the_client_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    repo.delegate(
+        "targets",
+        DelegationSpec {
+            name: "pkg".into(),
+            keys: vec![key(5)],
+            threshold: 1,
+            terminating: true,
+            scope: PathScope::Paths(vec!["pkg/*".into()]),
+        },
+    )
+    .unwrap();
+    // Outside the role's paths.
+    assert!(matches!(
+        repo.add_target(Some("pkg"), "other/x", fake_file(1)),
+        Err(TufError::Editor { .. })
+    ));
+    // Shadowed by an entry in a role searched first.
+    repo.add_target(Some("targets"), "pkg/a", fake_file(1))
+        .unwrap();
+    assert!(matches!(
+        repo.add_target(Some("pkg"), "pkg/a", fake_file(2)),
+        Err(TufError::Editor { .. })
+    ));
+    assert_eq!(repo.remove_target(None, "pkg/a").unwrap(), "targets");
+    assert_eq!(repo.add_target(None, "pkg/a", fake_file(2)).unwrap(), "pkg");
+    assert!(matches!(
+        repo.remove_target(None, "nope"),
+        Err(TufError::TargetNotFound { .. })
+    ));
+    // Bad paths, bad hashes, duplicate and reserved role names.
+    assert!(matches!(
+        repo.add_target(None, "../etc/passwd", fake_file(1)),
+        Err(TufError::Editor { .. })
+    ));
+    let mut f = fake_file(1);
+    f.hashes.insert("md5".into(), "00".repeat(16));
+    assert!(matches!(
+        repo.add_target(None, "x", f),
+        Err(TufError::Editor { .. })
+    ));
+    for name in ["pkg", "snapshot", ""] {
+        let r = repo.delegate(
+            "targets",
+            DelegationSpec {
+                name: name.into(),
+                keys: vec![key(5)],
+                threshold: 1,
+                terminating: false,
+                scope: PathScope::Paths(vec!["*".into()]),
+            },
+        );
+        assert!(matches!(r, Err(TufError::Editor { .. })), "{name:?}");
+    }
+    // A threshold nobody can meet.
+    let r = repo.delegate(
+        "targets",
+        DelegationSpec {
+            name: "two".into(),
+            keys: vec![key(5)],
+            threshold: 2,
+            terminating: false,
+            scope: PathScope::Paths(vec!["*".into()]),
+        },
+    );
+    assert!(matches!(r, Err(TufError::Editor { .. })));
+    // Succinct bins cannot join a delegator that lists roles.
+    assert!(matches!(
+        repo.delegate_succinct("targets", "bins", 3, vec![key(5)], 1),
+        Err(TufError::Editor { .. })
+    ));
+    repo.commit(&all_keys(), now()).unwrap();
+    assert_eq!(download_info(dir.path(), "pkg/a").length, 2);
+}
+
+#[test]
+fn delegation_keys_rotate_and_revoke() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = ring(&[1, 2, 3, 4, 5, 6]);
+    let mut repo = Repository::create(dir.path(), &options(), &keys, now()).unwrap();
+    repo.delegate_succinct("targets", "bin", 3, vec![key(5)], 1)
+        .unwrap();
+    repo.add_targets_bulk((0..100u64).map(|i| {
+        let f = fake_file(i);
+        (format!("p/{i}"), f.length, f.hashes)
+    }))
+    .unwrap();
+    repo.commit(&keys, now()).unwrap();
+    assert_eq!(download_info(dir.path(), "p/42").length, 42);
+
+    repo.change_delegation_keys(
+        "targets",
+        "bin",
+        &KeyChange {
+            add: vec![key(6)],
+            remove: vec![key_id(&key(5)).unwrap()],
+            threshold: None,
+        },
+    )
+    .unwrap();
+    // Key 5 alone can no longer sign the bins.
+    assert!(matches!(
+        repo.commit(&ring(&[2, 3, 4, 5]), now()),
+        Err(TufError::ThresholdNotMet { .. })
+    ));
+    let s = repo.commit(&keys, now()).unwrap();
+    assert_eq!(s.targets_roles, 9, "targets and its 8 bins");
+    assert_eq!(download_info(dir.path(), "p/7").length, 7);
+
+    repo.revoke("targets", "bin").unwrap();
+    repo.commit(&keys, now()).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let mut u = client_with(dir.path(), store.path(), UpdaterConfig::default());
+    assert!(matches!(
+        u.get_targetinfo("p/7"),
+        Err(TufError::TargetNotFound { .. })
+    ));
+    assert!(matches!(
+        repo.revoke("targets", "bin"),
+        Err(TufError::NotDelegated { .. })
+    ));
+}
+
+#[test]
+fn bulk_targets_into_classic_and_succinct_bins() {
+    for succinct in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = all_keys();
+        let mut opts = options();
+        opts.config.snapshot_meta_hashes = succinct;
+        let mut repo = Repository::create(dir.path(), &opts, &keys, now()).unwrap();
+        if succinct {
+            repo.delegate_succinct("targets", "bins", 8, vec![key(5)], 1)
+                .unwrap();
+        } else {
+            repo.delegate_hash_bins("targets", "bins", 256, vec![key(5)], 1)
+                .unwrap();
+        }
+        let n = 20_000u64;
+        let added = repo
+            .add_targets_bulk((0..n).map(|i| {
+                let f = fake_file(i);
+                (format!("packages/p{i}/p{i}-1.0.tar.gz"), f.length, f.hashes)
+            }))
+            .unwrap();
+        assert_eq!(added, n);
+        let s = repo.commit(&keys, now()).unwrap();
+        assert_eq!(s.targets_roles, 257);
+        drop(repo);
+        for i in [0u64, 1, 4_321, n - 1] {
+            let path = format!("packages/p{i}/p{i}-1.0.tar.gz");
+            assert_eq!(download_info(dir.path(), &path).length, i);
+            // The bulk path put it where a single add would have.
+            let mut repo2 = Repository::open(dir.path()).unwrap();
+            let (role, _) = repo2.find_target(&path).unwrap().unwrap();
+            assert_eq!(role, repo2.route(&path).unwrap());
+        }
+    }
+}
+
+#[test]
+fn non_consistent_snapshot_repositories() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.consistent_snapshot = false;
+    let keys = all_keys();
+    let mut repo = Repository::create(dir.path(), &opts, &keys, now()).unwrap();
+    let f = write_source(src.path(), "x", b"plain names");
+    repo.add_target_from_file(None, "d/x.txt", &f, None)
+        .unwrap();
+    repo.commit(&keys, now()).unwrap();
+    for name in [
+        "targets.json",
+        "snapshot.json",
+        "timestamp.json",
+        "1.root.json",
+        "root.json",
+    ] {
+        assert!(md_dir(dir.path()).join(name).exists(), "{name}");
+    }
+    assert!(dir.path().join("targets/d/x.txt").exists());
+    assert_eq!(download(dir.path(), "d/x.txt").unwrap(), b"plain names");
+}
+
+#[test]
+fn misuse_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::init(dir.path(), &options(), now()).unwrap();
+    // Editing targets before the root is published.
+    assert!(matches!(
+        repo.add_target(None, "a", fake_file(1)),
+        Err(TufError::Editor { .. })
+    ));
+    // init twice.
+    assert!(matches!(
+        Repository::init(dir.path(), &options(), now()),
+        Err(TufError::Editor { .. })
+    ));
+    // Opening a directory that is not a repository.
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Repository::open(empty.path()),
+        Err(TufError::Editor { .. })
+    ));
+    // An expired root cannot be published.
+    repo.sign_root(&signer(1)).unwrap();
+    assert!(matches!(
+        repo.publish_root(&all_keys(), now() + 400 * 86_400),
+        Err(TufError::ExpiredMetadata { .. })
+    ));
+    // A threshold higher than the keys.
+    let mut bad = options();
+    bad.root.threshold = 2;
+    let d2 = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Repository::init(d2.path(), &bad, now()),
+        Err(TufError::Editor { .. })
+    ));
+    // A corrupt metadata file is a structured error on open.
+    repo.publish_root(&all_keys(), now()).unwrap();
+    std::fs::write(md_dir(dir.path()).join("timestamp.json"), b"{not json").unwrap();
+    drop(repo);
+    assert!(matches!(
+        Repository::open(dir.path()),
+        Err(TufError::Json { .. })
+    ));
+}
+
+/// (user, system) CPU seconds of this process so far (Linux), to tell work from waiting.
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields after the command: state is 0, utime is 11, stime is 12 (clock ticks of 1/100 s).
+    (ticks(11) / 100.0, ticks(12) / 100.0)
+}
+
+/// PEP 458 scale: 2,273,539 targets in 16,384 bins, classic and succinct. Run with
+/// `cargo test --release -p lumen-tuf --test editor -- --ignored --nocapture pep458`
+/// (`LUMEN_PEP458_TARGETS=N` for another number of targets).
+#[test]
+#[ignore = "benchmark: run explicitly in release mode"]
+fn pep458_scale() {
+    let targets: u64 = std::env::var("LUMEN_PEP458_TARGETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_273_539);
+    let keys = all_keys();
+    // Both repositories stay until the end: deleting 16,384 files right before creating as
+    // many makes ext4 skip the recently freed inodes one by one.
+    let mut keep = Vec::new();
+    for succinct in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        // Target descriptions as a registry would have them (hashes already known).
+        let t0 = std::time::Instant::now();
+        let items: Vec<(String, u64, BTreeMap<String, String>)> = (0..targets)
+            .map(|i| {
+                let f = fake_file(i);
+                (
+                    format!(
+                        "packages/{:02x}/pkg{i}/pkg{i}-1.0.0-py3-none-any.whl",
+                        i % 256
+                    ),
+                    f.length,
+                    f.hashes,
+                )
+            })
+            .collect();
+        let generated = t0.elapsed();
+        let cpu0 = cpu_seconds();
+        let t = std::time::Instant::now();
+        let mut repo = Repository::create(dir.path(), &options(), &keys, now()).unwrap();
+        if succinct {
+            repo.delegate_succinct("targets", "bins", 14, vec![key(5)], 1)
+                .unwrap();
+        } else {
+            repo.delegate_hash_bins("targets", "bins", 16_384, vec![key(5)], 1)
+                .unwrap();
+        }
+        let delegated = t.elapsed();
+        repo.add_targets_bulk(items).unwrap();
+        let added = t.elapsed();
+        let s = repo.commit(&keys, now()).unwrap();
+        let total = t.elapsed();
+        let cpu1 = cpu_seconds();
+        let (user, system) = (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1);
+        assert_eq!(s.targets_roles, 16_385);
+        eprintln!(
+            "{}: generate {:.2?} (not counted); build {:.2?} (CPU: user {user:.2}s, system {system:.2}s) = delegate {:.2?} + add {:.2?} + sign/write {:.2?}",
+            if succinct { "succinct" } else { "classic" },
+            generated,
+            total,
+            delegated,
+            added - delegated,
+            total - added,
+        );
+        let t = std::time::Instant::now();
+        assert_eq!(
+            download_info(dir.path(), "packages/07/pkg7/pkg7-1.0.0-py3-none-any.whl").length,
+            7
+        );
+        eprintln!("client refresh + lookup {:.2?}", t.elapsed());
+        drop(repo);
+        keep.push(dir);
+    }
+}
