@@ -1,9 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! python-tuf 7 interoperability, lumen-tuf as the client: repositories written by python-tuf
-//! (`tests/interop/pytuf_repo.py`, run with the venv of `scripts/python-tuf-env`) are served
-//! over loopback HTTP and from a directory; lumen-tuf bootstraps from `1.root.json`, walks to
-//! root v2, and downloads targets whose SHA-256 must match python's manifest. A tampered python
-//! repository must be rejected.
+//! python-tuf 7 interoperability, both ways. lumen-tuf as the client: repositories written by
+//! python-tuf (`tests/interop/pytuf_repo.py`, run with the venv of `scripts/python-tuf-env`;
+//! ECDSA, Ed25519 and RSA roots, succinct and classic bins) are served over loopback HTTP and
+//! from a directory; lumen-tuf bootstraps from `1.root.json`, walks to root v2, and downloads
+//! targets whose SHA-256 must match python's manifest. A tampered python repository must be
+//! rejected. python-tuf as the client (`tests/interop/pytuf_client.py`): repositories built by
+//! lumen-tuf's editor, with succinct or classic bins and a cross-signed root rotation.
 //!
 //! These tests need Python ≥ 3.10 and (the first time) PyPI. They fail, never skip, when the
 //! environment cannot be created.
@@ -410,4 +412,159 @@ fn tampered_python_tuf_repository_is_rejected() {
 
     // Restored, the repository verifies again.
     update_and_download(&repo, repo.metadata_dir(), &repo.targets_dir());
+}
+
+// ---------------------------------------------------------------------------------------------
+// python-tuf as the client: repositories built by lumen-tuf's editor.
+
+mod lumen_built {
+    use super::{HttpServer, python, sha256_hex};
+    use lumen_crypto::ed25519::Ed25519SigningKey;
+    use lumen_tuf::editor::{InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer, key_id};
+    use std::path::Path;
+    use std::process::Command;
+
+    fn signer(n: u8) -> Signer {
+        Signer::ed25519(Ed25519SigningKey::from_seed(&[n; 32]))
+    }
+
+    fn now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    }
+
+    /// A consistent-snapshot repository: root key 1 (rotated to 11 in root v2, cross-signed),
+    /// targets 2, snapshot 3, timestamp 4, bins 5 (succinct 16 bins or 16 classic hash bins),
+    /// and `n` real target files. Returns the target paths and contents.
+    fn build(dir: &Path, succinct: bool, n: usize) -> Vec<(String, Vec<u8>)> {
+        let key = |n: u8| signer(n).public_key().clone();
+        let options = InitOptions {
+            root: RoleSpec::new(vec![key(1)], 1),
+            targets: RoleSpec::new(vec![key(2)], 1),
+            snapshot: RoleSpec::new(vec![key(3)], 1),
+            timestamp: RoleSpec::new(vec![key(4)], 1),
+            consistent_snapshot: true,
+            config: Default::default(),
+        };
+        let mut keys = Keyring::new();
+        for k in [1, 2, 3, 4, 5] {
+            keys.add(signer(k));
+        }
+        let mut repo = Repository::create(dir, &options, &keys, now()).unwrap();
+        if succinct {
+            repo.delegate_succinct("targets", "bins", 4, vec![key(5)], 1)
+                .unwrap();
+        } else {
+            repo.delegate_hash_bins("targets", "bins", 16, vec![key(5)], 1)
+                .unwrap();
+        }
+        let src = tempfile::tempdir().unwrap();
+        let mut out = Vec::new();
+        for i in 0..n {
+            let path = format!("pkg-{i}/pkg-{i}-1.0.tar.gz");
+            let content = format!("lumen-built target {i} ({succinct})\n").repeat(i + 1);
+            let file = src.path().join(format!("{i}"));
+            std::fs::write(&file, &content).unwrap();
+            repo.add_target_from_file(None, &path, &file, None).unwrap();
+            out.push((path, content.into_bytes()));
+        }
+        repo.commit(&keys, now()).unwrap();
+        // Root v2: root key 1 → 11, signed by both (python must walk the chain).
+        repo.edit_root(now(), |r| {
+            r.change_keys(
+                "root",
+                &KeyChange {
+                    add: vec![key(11)],
+                    remove: vec![key_id(&key(1)).unwrap()],
+                    threshold: None,
+                },
+            )
+        })
+        .unwrap();
+        repo.sign_root(&signer(11)).unwrap();
+        assert!(repo.sign_root(&signer(1)).unwrap().is_complete());
+        assert_eq!(
+            repo.publish_root(&Keyring::new(), now()).unwrap().root_version,
+            Some(2)
+        );
+        out
+    }
+
+    fn run_python_client(
+        server: &HttpServer,
+        repo: &Path,
+        targets: &[&str],
+    ) -> std::process::Output {
+        let client = tempfile::tempdir().unwrap();
+        let script = super::manifest_dir().join("tests/interop/pytuf_client.py");
+        Command::new(python())
+            .arg(&script)
+            .arg("--metadata-dir")
+            .arg(client.path().join("metadata"))
+            .arg("--metadata-url")
+            .arg(server.url("metadata"))
+            .arg("--target-base-url")
+            .arg(server.url("targets"))
+            .arg("--target-dir")
+            .arg(client.path().join("targets"))
+            .arg("--trusted-root")
+            .arg(repo.join("metadata/1.root.json"))
+            .args(targets.iter().flat_map(|t| ["--target", t]))
+            .output()
+            .unwrap()
+    }
+
+    fn python_reads(succinct: bool) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = build(dir.path(), succinct, 12);
+        let server = HttpServer::serve_dir(dir.path());
+        let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        let out = run_python_client(&server, dir.path(), &names);
+        assert!(
+            out.status.success(),
+            "python-tuf could not use the lumen-built repository:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), files.len());
+        for ((path, content), line) in files.iter().zip(&lines) {
+            assert_eq!(line["target"], path.as_str());
+            assert_eq!(line["sha256"], sha256_hex(content).as_str());
+        }
+
+        // A target byte changed on the server: python-tuf refuses it.
+        let (path, content) = &files[3];
+        let digest = sha256_hex(content);
+        let (d, base) = path.rsplit_once('/').unwrap();
+        let served = dir.path().join("targets").join(d).join(format!("{digest}.{base}"));
+        let mut bad = content.clone();
+        bad[0] ^= 1;
+        std::fs::write(&served, &bad).unwrap();
+        let out = run_python_client(&server, dir.path(), &[path]);
+        assert!(!out.status.success(), "python-tuf accepted a tampered target");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("LengthOrHashMismatchError"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// python-tuf 7 `ngclient` refreshes (walking a cross-signed root rotation) and downloads
+    /// every target from a lumen-built repository with succinct hash bins.
+    #[test]
+    fn python_tuf_client_reads_lumen_repository_with_succinct_bins() {
+        python_reads(true);
+    }
+
+    /// The same with 16 classic `path_hash_prefixes` bins.
+    #[test]
+    fn python_tuf_client_reads_lumen_repository_with_classic_bins() {
+        python_reads(false);
+    }
 }
