@@ -95,6 +95,8 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             let store = DirStore::new(&cli.metadata_dir)?;
             let mut updater = Updater::new(store, fetcher(url)?, config)?;
             updater.refresh()?;
+            // The process ends now: skip freeing large metadata trees one node at a time.
+            std::mem::forget(updater);
             Ok(())
         }
         Command::Download => {
@@ -125,6 +127,8 @@ fn run(cli: Cli) -> Result<(), BoxError> {
                 updater.download_target(&info, targets.as_ref(), &dest)?;
                 eprintln!("{name}: downloaded to {}", dest.display());
             }
+            // The process ends now: skip freeing large metadata trees one node at a time.
+            std::mem::forget(updater);
             Ok(())
         }
     }
