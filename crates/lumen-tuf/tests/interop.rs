@@ -420,7 +420,9 @@ fn tampered_python_tuf_repository_is_rejected() {
 mod lumen_built {
     use super::{HttpServer, python, sha256_hex};
     use lumen_crypto::ed25519::Ed25519SigningKey;
-    use lumen_tuf::editor::{InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer, key_id};
+    use lumen_tuf::editor::{
+        InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer, key_id,
+    };
     use std::path::Path;
     use std::process::Command;
 
@@ -486,7 +488,9 @@ mod lumen_built {
         repo.sign_root(&signer(11)).unwrap();
         assert!(repo.sign_root(&signer(1)).unwrap().is_complete());
         assert_eq!(
-            repo.publish_root(&Keyring::new(), now()).unwrap().root_version,
+            repo.publish_root(&Keyring::new(), now())
+                .unwrap()
+                .root_version,
             Some(2)
         );
         out
@@ -542,12 +546,19 @@ mod lumen_built {
         let (path, content) = &files[3];
         let digest = sha256_hex(content);
         let (d, base) = path.rsplit_once('/').unwrap();
-        let served = dir.path().join("targets").join(d).join(format!("{digest}.{base}"));
+        let served = dir
+            .path()
+            .join("targets")
+            .join(d)
+            .join(format!("{digest}.{base}"));
         let mut bad = content.clone();
         bad[0] ^= 1;
         std::fs::write(&served, &bad).unwrap();
         let out = run_python_client(&server, dir.path(), &[path]);
-        assert!(!out.status.success(), "python-tuf accepted a tampered target");
+        assert!(
+            !out.status.success(),
+            "python-tuf accepted a tampered target"
+        );
         assert!(
             String::from_utf8_lossy(&out.stderr).contains("LengthOrHashMismatchError"),
             "{}",
