@@ -77,8 +77,8 @@ impl MetadataStore for DirStore {
     }
 }
 
-/// Writes `bytes` to `path` via a temporary file in the same directory, fsync and rename:
-/// readers see the old or the new content, and the new content survives a crash.
+/// Writes `bytes` to `path` via a temporary file in the same directory, fsync, rename and an fsync
+/// of the directory: readers see the old or the new content, and the new content survives a crash.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_via_temp(path, bytes, true)
 }
@@ -97,6 +97,10 @@ fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
         tmp.as_file().sync_all()?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
+    if durable {
+        // The rename itself must reach the disk too.
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 

@@ -206,7 +206,18 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
     }
 
     fn load_snapshot(&mut self) -> Result<()> {
-        if let Some(local) = self.local("snapshot", self.config.snapshot_max_length)
+        let ts = self
+            .trusted
+            .timestamp()
+            .ok_or(TufError::ApiMisuse("no timestamp"))?;
+        // The cap is the length timestamp lists, for the cached copy as for a download (a
+        // snapshot larger than the default cap must not be refetched on every update).
+        let max = ts
+            .signed()
+            .snapshot_meta
+            .length
+            .unwrap_or(self.config.snapshot_max_length);
+        if let Some(local) = self.local("snapshot", max)
             && self.trusted.update_snapshot(&local, true).is_ok()
         {
             return Ok(());
@@ -216,7 +227,6 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
             .timestamp()
             .ok_or(TufError::ApiMisuse("no timestamp"))?;
         let meta = &ts.signed().snapshot_meta;
-        let max = meta.length.unwrap_or(self.config.snapshot_max_length);
         let version = self
             .trusted
             .root()
@@ -232,7 +242,13 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
         if self.trusted.targets(role).is_some() {
             return self.trusted.check_delegation(role, delegator);
         }
-        if let Some(local) = self.local(role, self.config.targets_max_length)
+        let local_max = self
+            .trusted
+            .snapshot()
+            .and_then(|s| s.signed().meta.get(&format!("{role}.json")))
+            .and_then(|m| m.length)
+            .unwrap_or(self.config.targets_max_length);
+        if let Some(local) = self.local(role, local_max)
             && self
                 .trusted
                 .update_delegated_targets(&local, role, delegator)

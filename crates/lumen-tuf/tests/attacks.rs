@@ -1739,3 +1739,28 @@ fn root_at_the_largest_version_does_not_overflow() {
         }
     );
 }
+
+/// Regression: the cached snapshot and targets are read with the length their referrer lists as
+/// the cap, like a download, not the default cap: metadata larger than the default must not be
+/// refetched on every update.
+#[test]
+fn cached_metadata_larger_than_the_default_cap_is_reused() {
+    let mut sim = RepoSim::new();
+    sim.meta_hashes = true;
+    sim.delegate("targets", "team/a", &["dir/*"], false);
+    sim.add_target("team/a", TARGET, CONTENT);
+    sim.publish();
+    let mut cfg = config();
+    cfg.snapshot_max_length = 10;
+    cfg.targets_max_length = 10;
+    let client = Client::with_config(&sim, cfg);
+    sim.clear_requests();
+    client.download(&sim, TARGET).unwrap();
+    sim.clear_requests();
+    let mut u = client.refresh(&sim).unwrap();
+    u.get_targetinfo(TARGET).unwrap();
+    assert_eq!(
+        sim.requests(),
+        ["metadata/2.root.json", "metadata/timestamp.json"]
+    );
+}
