@@ -90,7 +90,11 @@ pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    // `Path::new("x.json").parent()` is `Some("")`: the current directory.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     if durable {
