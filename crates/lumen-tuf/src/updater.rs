@@ -11,8 +11,8 @@ use crate::error::{FetchError, Mismatch, Result, TufError};
 use crate::fetch::{Fetcher, fetch_capped};
 use crate::hashing::MultiHasher;
 use crate::keys::DangerousHmacSecrets;
-use crate::metadata::TargetFile;
 use crate::metadata::Targets;
+use crate::metadata::{MetaFile, TargetFile};
 use crate::store::{MetadataStore, quote_role, write_atomic};
 use crate::trusted::{TimestampUpdate, TrustedMetadataSet, Verified};
 use std::collections::HashSet;
@@ -205,34 +205,33 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
         }
     }
 
+    /// For a file its referrer lists as `meta`: the size cap of a download (the listed length,
+    /// else the default), the size cap of the cached copy, and (with consistent snapshots) the
+    /// version to fetch. The cached copy may be an older version of another length, which must
+    /// still be read (it is the rollback reference), so its cap is the larger of the two: metadata
+    /// larger than the default cap is not refetched on every update either.
+    fn plan(&self, meta: &MetaFile, default_max: u64) -> (u64, u64, Option<u64>) {
+        let consistent = self.trusted.root().signed().consistent_snapshot();
+        let max = meta.length.unwrap_or(default_max);
+        (
+            max,
+            max.max(default_max),
+            consistent.then_some(meta.version),
+        )
+    }
+
     fn load_snapshot(&mut self) -> Result<()> {
         let ts = self
             .trusted
             .timestamp()
             .ok_or(TufError::ApiMisuse("no timestamp"))?;
-        // The cap is the length timestamp lists, for the cached copy as for a download (a
-        // snapshot larger than the default cap must not be refetched on every update).
-        let max = ts
-            .signed()
-            .snapshot_meta
-            .length
-            .unwrap_or(self.config.snapshot_max_length);
-        if let Some(local) = self.local("snapshot", max)
+        let (max, local_max, version) =
+            self.plan(&ts.signed().snapshot_meta, self.config.snapshot_max_length);
+        if let Some(local) = self.local("snapshot", local_max)
             && self.trusted.update_snapshot(&local, true).is_ok()
         {
             return Ok(());
         }
-        let ts = self
-            .trusted
-            .timestamp()
-            .ok_or(TufError::ApiMisuse("no timestamp"))?;
-        let meta = &ts.signed().snapshot_meta;
-        let version = self
-            .trusted
-            .root()
-            .signed()
-            .consistent_snapshot()
-            .then_some(meta.version);
         let bytes = self.download("snapshot", max, version)?;
         self.trusted.update_snapshot(&bytes, false)?;
         self.persist("snapshot", &bytes)
@@ -240,20 +239,6 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
 
     fn load_targets(&mut self, role: &str, delegator: &str) -> Result<&Verified<Targets>> {
         if self.trusted.targets(role).is_some() {
-            return self.trusted.check_delegation(role, delegator);
-        }
-        let local_max = self
-            .trusted
-            .snapshot()
-            .and_then(|s| s.signed().meta.get(&format!("{role}.json")))
-            .and_then(|m| m.length)
-            .unwrap_or(self.config.targets_max_length);
-        if let Some(local) = self.local(role, local_max)
-            && self
-                .trusted
-                .update_delegated_targets(&local, role, delegator)
-                .is_ok()
-        {
             return self.trusted.check_delegation(role, delegator);
         }
         let snapshot = self
@@ -267,13 +252,15 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
             .ok_or_else(|| TufError::NotInSnapshot {
                 role: role.to_owned(),
             })?;
-        let max = meta.length.unwrap_or(self.config.targets_max_length);
-        let version = self
-            .trusted
-            .root()
-            .signed()
-            .consistent_snapshot()
-            .then_some(meta.version);
+        let (max, local_max, version) = self.plan(meta, self.config.targets_max_length);
+        if let Some(local) = self.local(role, local_max)
+            && self
+                .trusted
+                .update_delegated_targets(&local, role, delegator)
+                .is_ok()
+        {
+            return self.trusted.check_delegation(role, delegator);
+        }
         let bytes = self.download(role, max, version)?;
         self.trusted
             .update_delegated_targets(&bytes, role, delegator)?;

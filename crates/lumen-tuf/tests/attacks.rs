@@ -1764,3 +1764,35 @@ fn cached_metadata_larger_than_the_default_cap_is_reused() {
         ["metadata/2.root.json", "metadata/timestamp.json"]
     );
 }
+
+/// Regression: the cached snapshot is the rollback reference even when it is longer than the
+/// length the new timestamp lists for the new snapshot (an earlier version capped the cached read
+/// at that length, so a shorter new snapshot rolling back a role went unchecked).
+#[test]
+fn cached_snapshot_longer_than_the_new_one_is_still_the_rollback_reference() {
+    let mut sim = RepoSim::new();
+    sim.meta_hashes = true;
+    sim.publish();
+    let client = Client::new(&sim);
+    sim.snapshot
+        .signed
+        .common
+        .unknown
+        .insert("pad".into(), "x".repeat(4096).into());
+    sim.update_targets("targets");
+    client.refresh(&sim).unwrap();
+    sim.snapshot.signed.common.unknown.remove("pad");
+    sim.snapshot
+        .signed
+        .meta
+        .get_mut("targets.json")
+        .unwrap()
+        .version = 1;
+    let bad = sim.update_snapshot();
+    assert_err!(
+        client.refresh(&sim),
+        TufError::RollbackDetected { role, trusted: 2, new: 1 } if role == "targets.json"
+    );
+    client.assert_not_stored(&bad);
+    client.assert_recovers(&mut sim);
+}
