@@ -1,30 +1,49 @@
-//! The parse tree metadata is read through: like `serde_json::Value`, but objects are vectors of
-//! members sorted by key (duplicates resolved as JSON parsers do: the last one wins). Building it
-//! costs no map insertions, canonical encoding needs no sorting, and the typed readers take
-//! members out of small vectors. Fields the typed model does not know are converted to
-//! `serde_json::Value` (see [`J::into_value`]).
+//! The parse tree metadata is read through: like `serde_json::Value`, but allocated in one arena
+//! ([`bumpalo::Bump`]), with strings borrowed from the input where they have no escapes, and
+//! objects as slices of members sorted by key (duplicates resolved as JSON parsers do: the last
+//! one wins). Building it costs no map insertions and no allocation per node, freeing it is
+//! freeing the arena, canonical encoding needs no sorting, and the typed readers look members up
+//! by binary search. Fields the typed model does not know are converted to `serde_json::Value`
+//! (see [`J::into_value`]).
+//!
+//! [`parse_checked`] also says whether the text already is canonical JSON, so signatures can be
+//! checked over the bytes as received without re-encoding them.
 
 use crate::canonical::NotCanonical;
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use bumpalo::Bump;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Number, Value};
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 /// A JSON value.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum J {
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum J<'a> {
     Null,
     Bool(bool),
-    Num(Number),
-    Str(String),
-    Arr(Vec<J>),
+    Num(Num),
+    Str(&'a str),
+    Arr(&'a [J<'a>]),
     /// Members sorted by key (byte order = code point order), keys unique.
-    Obj(Vec<(String, J)>),
+    Obj(&'a [Member<'a>]),
 }
 
-impl J {
+/// A JSON number as serde_json reports it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Num {
+    U(u64),
+    I(i64),
+    F(f64),
+}
+
+/// An object member.
+pub(crate) type Member<'a> = (&'a str, J<'a>);
+
+impl J<'_> {
     pub(crate) fn as_u64(&self) -> Option<u64> {
         match self {
-            J::Num(n) => n.as_u64(),
+            J::Num(Num::U(u)) => Some(*u),
             _ => None,
         }
     }
@@ -34,31 +53,32 @@ impl J {
         match self {
             J::Null => Value::Null,
             J::Bool(b) => Value::Bool(b),
-            J::Num(n) => Value::Number(n),
-            J::Str(s) => Value::String(s),
-            J::Arr(a) => Value::Array(a.into_iter().map(J::into_value).collect()),
-            J::Obj(m) => Value::Object(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            J::Num(Num::U(u)) => Value::Number(u.into()),
+            J::Num(Num::I(i)) => Value::Number(i.into()),
+            J::Num(Num::F(f)) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+            J::Str(s) => Value::String(s.to_owned()),
+            J::Arr(a) => Value::Array(a.iter().map(|j| j.into_value()).collect()),
+            J::Obj(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.into_value()))
+                    .collect(),
+            ),
         }
     }
 
     /// Appends the canonical JSON encoding (see [`crate::canonical`]).
     pub(crate) fn encode_canonical(&self, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
-        match self {
+        match *self {
             J::Null => out.extend_from_slice(b"null"),
             J::Bool(true) => out.extend_from_slice(b"true"),
             J::Bool(false) => out.extend_from_slice(b"false"),
-            J::Num(n) => {
-                let mut buf = itoa::Buffer::new();
-                if let Some(u) = n.as_u64() {
-                    out.extend_from_slice(buf.format(u).as_bytes());
-                } else if let Some(i) = n.as_i64() {
-                    out.extend_from_slice(buf.format(i).as_bytes());
-                } else {
-                    return Err(NotCanonical {
-                        path: String::new(),
-                        number: n.to_string(),
-                    });
-                }
+            J::Num(Num::U(u)) => out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes()),
+            J::Num(Num::I(i)) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+            J::Num(Num::F(f)) => {
+                return Err(NotCanonical {
+                    path: String::new(),
+                    number: Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string()),
+                });
             }
             J::Str(s) => crate::canonical::write_string(s, out),
             J::Arr(items) => {
@@ -90,75 +110,270 @@ impl J {
     }
 }
 
-/// Sorts members by key and keeps the last of duplicate keys.
-fn normalize(mut members: Vec<(String, J)>) -> Vec<(String, J)> {
-    if members.windows(2).all(|w| w[0].0 < w[1].0) {
-        return members;
+/// Parses `text` into `bump` and says whether it is already canonical JSON: then its bytes are
+/// exactly what [`J::encode_canonical`] would write, and signatures can be checked over them as
+/// they are.
+///
+/// It is canonical when every string and key came without escapes (serde_json borrows exactly
+/// those, and an unescaped JSON string holds neither `"` nor `\`, so its bytes are its canonical
+/// form), every number is an integer other than `-0`, every object's keys are strictly
+/// increasing (sorted, no duplicates), and there is no whitespace outside strings.
+pub(crate) fn parse_checked<'a>(
+    text: &'a str,
+    bump: &'a Bump,
+) -> serde_json::Result<(J<'a>, bool)> {
+    let cx = Ctx::new(bump);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let j = JSeed { cx: &cx }.deserialize(&mut de)?;
+    de.end()?;
+    let canonical = cx.clean.get() && no_whitespace_outside_strings(text.as_bytes());
+    Ok((j, canonical))
+}
+
+/// Parses `text` into `bump` (tests and tools; see [`parse_checked`]).
+#[cfg(test)]
+pub(crate) fn parse<'a>(text: &'a str, bump: &'a Bump) -> serde_json::Result<J<'a>> {
+    parse_checked(text, bump).map(|(j, _)| j)
+}
+
+/// Whether `s` has no JSON whitespace outside strings. Only meaningful when no string in `s` has
+/// an escape (every `"` is then a string delimiter).
+fn no_whitespace_outside_strings(s: &[u8]) -> bool {
+    let ws = |seg: &[u8]| {
+        seg.iter()
+            .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    };
+    let mut inside = false;
+    let mut start = 0;
+    for q in memchr::memchr_iter(b'"', s) {
+        if !inside && ws(&s[start..q]) {
+            return false;
+        }
+        inside = !inside;
+        start = q + 1;
     }
-    // Stable: among equal keys, document order is kept, so the last one is the one to keep.
-    members.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out: Vec<(String, J)> = Vec::with_capacity(members.len());
-    for m in members {
-        match out.last_mut() {
-            Some(last) if last.0 == m.0 => *last = m,
-            _ => out.push(m),
+    !ws(&s[start..])
+}
+
+/// State shared by one parse: the arena, whether the text is still in canonical form (see
+/// [`parse_checked`]), and stacks the elements of open arrays and objects are collected on
+/// before each finished one is copied into the arena.
+struct Ctx<'a> {
+    bump: &'a Bump,
+    clean: Cell<bool>,
+    items: RefCell<Vec<J<'a>>>,
+    members: RefCell<Vec<Member<'a>>>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(bump: &'a Bump) -> Self {
+        Self {
+            bump,
+            clean: Cell::new(true),
+            items: RefCell::new(Vec::new()),
+            members: RefCell::new(Vec::new()),
         }
     }
-    out
-}
 
-impl<'de> Deserialize<'de> for J {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<J, D::Error> {
-        d.deserialize_any(JVisitor)
+    fn str<'de: 'a>(&self, s: &str) -> &'a str {
+        self.clean.set(false);
+        self.bump.alloc_str(s)
+    }
+
+    /// Copies the members collected since `start` into the arena, sorted by key with the last of
+    /// duplicate keys kept.
+    fn finish_object(&self, start: usize) -> &'a [Member<'a>] {
+        let mut stack = self.members.borrow_mut();
+        let tail = &mut stack[start..];
+        if !tail.windows(2).all(|w| w[0].0 < w[1].0) {
+            self.clean.set(false);
+            // Stable: among equal keys, document order is kept, so the last one is the one to keep.
+            tail.sort_by(|a, b| a.0.cmp(b.0));
+            let mut kept = 0;
+            for i in 0..tail.len() {
+                if kept > 0 && tail[kept - 1].0 == tail[i].0 {
+                    tail[kept - 1] = tail[i];
+                } else {
+                    tail[kept] = tail[i];
+                    kept += 1;
+                }
+            }
+            stack.truncate(start + kept);
+        }
+        let out = self.bump.alloc_slice_copy(&stack[start..]);
+        stack.truncate(start);
+        out
     }
 }
 
-struct JVisitor;
+/// Deserializes a [`J`] within a [`Ctx`].
+#[derive(Clone, Copy)]
+struct JSeed<'c, 'a> {
+    cx: &'c Ctx<'a>,
+}
 
-impl<'de> Visitor<'de> for JVisitor {
-    type Value = J;
+impl<'de: 'a, 'a> DeserializeSeed<'de> for JSeed<'_, 'a> {
+    type Value = J<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<J<'a>, D::Error> {
+        d.deserialize_any(JVisitor { cx: self.cx })
+    }
+}
+
+struct JVisitor<'c, 'a> {
+    cx: &'c Ctx<'a>,
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for JVisitor<'_, 'a> {
+    type Value = J<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<J, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<J<'a>, E> {
         Ok(J::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<J, E> {
-        Ok(J::Num(v.into()))
+    fn visit_i64<E>(self, v: i64) -> Result<J<'a>, E> {
+        // serde_json calls this for negative integers only ("-0" arrives as a float).
+        if v >= 0 {
+            self.cx.clean.set(false);
+        }
+        Ok(J::Num(Num::I(v)))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<J, E> {
-        Ok(J::Num(v.into()))
+    fn visit_u64<E>(self, v: u64) -> Result<J<'a>, E> {
+        Ok(J::Num(Num::U(v)))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<J, E> {
+    fn visit_f64<E>(self, v: f64) -> Result<J<'a>, E> {
         // Not canonical; kept so the error can say where it is. NaN/inf cannot come from JSON.
-        Ok(Number::from_f64(v).map_or(J::Null, J::Num))
+        self.cx.clean.set(false);
+        Ok(J::Num(Num::F(v)))
     }
-    fn visit_str<E>(self, v: &str) -> Result<J, E> {
-        Ok(J::Str(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<J, E> {
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<J<'a>, E> {
         Ok(J::Str(v))
     }
-    fn visit_unit<E>(self) -> Result<J, E> {
+    fn visit_str<E>(self, v: &str) -> Result<J<'a>, E> {
+        Ok(J::Str(self.cx.str(v)))
+    }
+    fn visit_unit<E>(self) -> Result<J<'a>, E> {
         Ok(J::Null)
     }
-    fn visit_none<E>(self) -> Result<J, E> {
+    fn visit_none<E>(self) -> Result<J<'a>, E> {
         Ok(J::Null)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element::<J>()? {
-            items.push(item);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<J<'a>, A::Error> {
+        let start = self.cx.items.borrow().len();
+        while let Some(item) = seq.next_element_seed(JSeed { cx: self.cx })? {
+            self.cx.items.borrow_mut().push(item);
         }
+        let mut stack = self.cx.items.borrow_mut();
+        let items = self.cx.bump.alloc_slice_copy(&stack[start..]);
+        stack.truncate(start);
         Ok(J::Arr(items))
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some((k, v)) = map.next_entry::<String, J>()? {
-            members.push((k, v));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<J<'a>, A::Error> {
+        let start = self.cx.members.borrow().len();
+        while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {
+            let v = map.next_value_seed(JSeed { cx: self.cx })?;
+            self.cx.members.borrow_mut().push((k, v));
         }
-        Ok(J::Obj(normalize(members)))
+        Ok(J::Obj(self.cx.finish_object(start)))
+    }
+}
+
+/// The top level of a metadata file: `signed` as its raw text (so signatures can be checked over
+/// it as received when it is canonical), every other member parsed. `None` when the top level is
+/// not an object.
+pub(crate) type Envelope<'a> = Option<(Option<&'a RawValue>, &'a [Member<'a>])>;
+
+/// Parses the top level of a metadata file into `bump` (see [`Envelope`]).
+pub(crate) fn parse_envelope<'a>(
+    bytes: &'a [u8],
+    bump: &'a Bump,
+) -> serde_json::Result<Envelope<'a>> {
+    let cx = Ctx::new(bump);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let env = (&mut de).deserialize_any(EnvelopeVisitor { cx: &cx })?;
+    de.end()?;
+    Ok(env)
+}
+
+struct EnvelopeVisitor<'c, 'a> {
+    cx: &'c Ctx<'a>,
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for EnvelopeVisitor<'_, 'a> {
+    type Value = Envelope<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a metadata object")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Envelope<'a>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Envelope<'a>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Envelope<'a>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Envelope<'a>, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Envelope<'a>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Envelope<'a>, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope<'a>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
+        let mut signed = None;
+        let start = self.cx.members.borrow().len();
+        while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {
+            if k == "signed" {
+                // A duplicate `signed`: the last one wins, as for every other member.
+                signed = Some(map.next_value::<&'de RawValue>()?);
+            } else {
+                let v = map.next_value_seed(JSeed { cx: self.cx })?;
+                self.cx.members.borrow_mut().push((k, v));
+            }
+        }
+        Ok(Some((signed, self.cx.finish_object(start))))
+    }
+}
+
+/// An object key: borrowed from the input unless it had escapes.
+#[derive(Clone, Copy)]
+struct KeySeed<'c, 'a> {
+    cx: &'c Ctx<'a>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for KeySeed<'_, 'a> {
+    type Value = &'a str;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<&'a str, D::Error> {
+        d.deserialize_str(KeyVisitor { cx: self.cx })
+    }
+}
+
+struct KeyVisitor<'c, 'a> {
+    cx: &'c Ctx<'a>,
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'_, 'a> {
+    type Value = &'a str;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<&'a str, E> {
+        Ok(v)
+    }
+    fn visit_str<E>(self, v: &str) -> Result<&'a str, E> {
+        Ok(self.cx.str(v))
     }
 }
 
@@ -170,9 +385,10 @@ mod tests {
     #[test]
     fn same_tree_and_canonical_bytes_as_serde_json() {
         let text = r#"{"b":1,"a":{"z":[1,-2,"x"],"y":null,"x":true},"b":2,"\u00e9":"q\"\\"}"#;
-        let j: J = serde_json::from_str(text).unwrap();
+        let bump = Bump::new();
+        let j = parse(text, &bump).unwrap();
         let v: Value = serde_json::from_str(text).unwrap();
-        assert_eq!(j.clone().into_value(), v);
+        assert_eq!(j.into_value(), v);
         let mut a = Vec::new();
         j.encode_canonical(&mut a).unwrap();
         assert_eq!(a, crate::canonical::encode(&v).unwrap());
@@ -182,8 +398,93 @@ mod tests {
 
     #[test]
     fn floats_are_not_canonical() {
-        let j: J = serde_json::from_str(r#"{"a":[1.5]}"#).unwrap();
+        let bump = Bump::new();
+        let j = parse(r#"{"a":[1.5]}"#, &bump).unwrap();
         let err = j.encode_canonical(&mut Vec::new()).unwrap_err();
         assert_eq!(err.path, "/a/0");
+    }
+
+    fn canonical_flag(text: &str) -> bool {
+        let bump = Bump::new();
+        let (j, canonical) = parse_checked(text, &bump).unwrap();
+        let mut enc = Vec::new();
+        let encodes = j.encode_canonical(&mut enc).is_ok();
+        if canonical {
+            assert!(
+                encodes && enc == text.as_bytes(),
+                "judged canonical: {text}"
+            );
+        }
+        canonical
+    }
+
+    #[test]
+    fn canonical_text_is_recognised() {
+        for text in [
+            r#"{"a":1,"b":[true,false,null,-3,"x y"],"c":{}}"#,
+            r#"{"":[],"a":{"b":{"c":"d e/f é"}}}"#,
+            r#""just a string""#,
+            "18446744073709551615",
+        ] {
+            assert!(canonical_flag(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn non_canonical_text_is_not_taken_as_is() {
+        for text in [
+            // whitespace outside strings
+            r#"{"a": 1}"#,
+            r#"{"a":1} "#,
+            "{\"a\":[1,\n2]}",
+            // keys out of order, duplicated
+            r#"{"b":1,"a":2}"#,
+            r#"{"a":1,"a":2}"#,
+            // escapes (even canonical ones take the encoding path), a float, minus zero
+            r#"{"a":"q\"q"}"#,
+            r#"{"a":"\u0041"}"#,
+            r#"{"\u0061":1}"#,
+            r#"{"a":1.0}"#,
+            r#"{"a":-0}"#,
+            r#"{"a":1e2}"#,
+        ] {
+            assert!(!canonical_flag(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the spelling, text judged canonical is exactly the canonical encoding of what
+        /// was parsed; and the canonical encoding of an escape-free value is judged canonical.
+        #[test]
+        fn the_fast_path_agrees_with_the_encoder(v in arb_value(), pretty in proptest::bool::ANY) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&v).unwrap()
+            } else {
+                serde_json::to_string(&v).unwrap()
+            };
+            canonical_flag(&text);
+            let enc = String::from_utf8(crate::canonical::encode(&v).unwrap()).unwrap();
+            if !enc.contains('\\') {
+                proptest::prop_assert!(canonical_flag(&enc), "{enc}");
+            }
+        }
+    }
+
+    fn arb_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            "[a-c \"\\\\\u{e9}]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-c\"]{0,2}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
     }
 }

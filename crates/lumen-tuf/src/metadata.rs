@@ -8,7 +8,8 @@
 
 use crate::canonical;
 use crate::error::{Result, TufError, malformed};
-use crate::json::J;
+use crate::json::{J, Member, parse_envelope};
+use bumpalo::Bump;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -108,7 +109,7 @@ pub trait Signed: Sized + Clone {
     fn common_mut(&mut self) -> &mut Common;
     /// Reads the role-specific fields from `r` (the common ones are already taken).
     #[doc(hidden)]
-    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self>;
+    fn read(r: &mut Reader<'_, '_>, common: Common) -> Result<Self>;
     /// Writes the role-specific fields.
     #[doc(hidden)]
     fn write(&self, out: &mut Fields);
@@ -145,7 +146,7 @@ impl Key {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let keytype = r.string("keytype")?;
         let scheme = r.string("scheme")?;
         let keyval = r.object("keyval")?;
@@ -187,7 +188,7 @@ impl Role {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let keyids = r.string_list("keyids")?;
         let threshold = r.threshold()?;
         Ok(Self {
@@ -236,7 +237,7 @@ impl Signed for Root {
     fn common_mut(&mut self) -> &mut Common {
         &mut self.common
     }
-    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>, common: Common) -> Result<Self> {
         let consistent_snapshot = r.opt_bool("consistent_snapshot")?;
         let keys = r.keys("keys")?;
         let mut roles = BTreeMap::new();
@@ -245,10 +246,10 @@ impl Signed for Root {
             let mut one = rr.child_object(name)?;
             roles.insert(name.to_owned(), Role::read(&mut one)?);
         }
-        if !rr.fields.is_empty() {
+        if rr.has_rest() {
             return Err(malformed(
                 r.role,
-                rr.at.clone(),
+                rr.at(),
                 "roles other than root, timestamp, snapshot and targets",
             ));
         }
@@ -298,7 +299,7 @@ impl MetaFile {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let version = r.version()?;
         let length = r.opt_u64("length")?;
         let hashes = match r.take("hashes") {
@@ -345,7 +346,7 @@ impl Signed for Timestamp {
     fn common_mut(&mut self) -> &mut Common {
         &mut self.common
     }
-    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>, common: Common) -> Result<Self> {
         let mut meta = r.child_object("meta")?;
         let mut snap = meta.child_object("snapshot.json")?;
         let snapshot_meta = MetaFile::read(&mut snap)?;
@@ -379,13 +380,13 @@ impl Signed for Snapshot {
     fn common_mut(&mut self) -> &mut Common {
         &mut self.common
     }
-    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>, common: Common) -> Result<Self> {
         let meta_obj = r.entries("meta")?;
         let mut meta = Vec::with_capacity(meta_obj.len());
-        for (name, v) in meta_obj {
-            let mut one = r.sub2("meta", &name, v)?;
+        for &(name, v) in meta_obj {
+            let mut one = r.sub2("meta", name, v)?;
             let file = MetaFile::read(&mut one)?;
-            meta.push((name, file));
+            meta.push((name.to_owned(), file));
         }
         // Bulk construction from (already sorted) entries: much cheaper than one insert each.
         let meta = BTreeMap::from_iter(meta);
@@ -427,7 +428,7 @@ impl TargetFile {
             .map(String::as_str)
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let length = r.u64("length")?;
         let v = r.required("hashes")?;
         let hashes = r.hashes_from(v, "hashes")?;
@@ -465,13 +466,13 @@ impl Signed for Targets {
     fn common_mut(&mut self) -> &mut Common {
         &mut self.common
     }
-    fn read(r: &mut Reader<'_>, common: Common) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>, common: Common) -> Result<Self> {
         let tobj = r.entries("targets")?;
         let mut targets = Vec::with_capacity(tobj.len());
-        for (path, v) in tobj {
-            let mut one = r.sub2("targets", &path, v)?;
+        for &(path, v) in tobj {
+            let mut one = r.sub2("targets", path, v)?;
             let file = TargetFile::read(&mut one)?;
-            targets.push((path, file));
+            targets.push((path.to_owned(), file));
         }
         let targets = BTreeMap::from_iter(targets);
         let delegations = match r.take("delegations") {
@@ -559,7 +560,7 @@ impl DelegatedRole {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let name = r.string("name")?;
         let keyids = r.string_list("keyids")?;
         let threshold = r.threshold()?;
@@ -572,7 +573,7 @@ impl DelegatedRole {
             _ => {
                 return Err(malformed(
                     r.role,
-                    r.at.clone(),
+                    r.at(),
                     "exactly one of paths and path_hash_prefixes must be set",
                 ));
             }
@@ -580,7 +581,7 @@ impl DelegatedRole {
         if name.is_empty() || TOP_LEVEL_ROLES.contains(&name.as_str()) {
             return Err(malformed(
                 r.role,
-                format!("{}.name", r.at),
+                format!("{}.name", r.at()),
                 "a delegated role cannot be empty or use a top-level role name",
             ));
         }
@@ -669,14 +670,14 @@ impl SuccinctRoles {
             && u64::from_str_radix(suffix, 16).is_ok_and(|n| n < self.bins())
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let keyids = r.string_list("keyids")?;
         let threshold = r.threshold()?;
         let bits = r.u64("bit_length")?;
         if !(1..=32).contains(&bits) {
             return Err(malformed(
                 r.role,
-                format!("{}.bit_length", r.at),
+                format!("{}.bit_length", r.at()),
                 "must be between 1 and 32",
             ));
         }
@@ -746,7 +747,7 @@ impl Delegations {
         }
     }
 
-    fn read(r: &mut Reader<'_>) -> Result<Self> {
+    fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let keys = r.keys("keys")?;
         let roles_v = r.take("roles");
         let succinct_v = r.take("succinct_roles");
@@ -755,23 +756,34 @@ impl Delegations {
                 let J::Arr(items) = v else {
                     return Err(malformed(
                         r.role,
-                        format!("{}.roles", r.at),
+                        format!("{}.roles", r.at()),
                         "must be a list",
                     ));
                 };
                 let mut roles: Vec<DelegatedRole> = Vec::with_capacity(items.len());
-                let mut seen = std::collections::HashSet::with_capacity(items.len());
-                for (i, item) in items.into_iter().enumerate() {
-                    let mut one = r.sub(&format!("roles[{i}]"), item)?;
-                    let role = DelegatedRole::read(&mut one)?;
-                    if !seen.insert(role.name.clone()) {
-                        return Err(malformed(
-                            r.role,
-                            format!("{}.roles[{i}].name", r.at),
-                            "duplicate delegated role name",
-                        ));
-                    }
-                    roles.push(role);
+                for (i, &item) in items.iter().enumerate() {
+                    let mut one = r.sub_index("roles", i, item)?;
+                    roles.push(DelegatedRole::read(&mut one)?);
+                }
+                // Duplicate names, found by sorting (no set of copied names): the error names
+                // the first entry whose name an earlier entry already has.
+                let mut names: Vec<(&str, usize)> = roles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.name.as_str(), i))
+                    .collect();
+                names.sort_unstable();
+                if let Some(i) = names
+                    .windows(2)
+                    .filter(|w| w[0].0 == w[1].0)
+                    .map(|w| w[1].1)
+                    .min()
+                {
+                    return Err(malformed(
+                        r.role,
+                        format!("{}.roles[{i}].name", r.at()),
+                        "duplicate delegated role name",
+                    ));
                 }
                 DelegatedRoles::Roles(roles)
             }
@@ -782,7 +794,7 @@ impl Delegations {
             _ => {
                 return Err(malformed(
                     r.role,
-                    r.at.clone(),
+                    r.at(),
                     "exactly one of roles and succinct_roles must be set",
                 ));
             }
@@ -842,74 +854,48 @@ pub struct Parsed<T> {
 impl<T: Signed> Metadata<T> {
     /// Parses `bytes` as metadata of role type `T`; `role` names the file in errors.
     pub fn from_bytes(bytes: &[u8], role: &str) -> Result<Parsed<T>> {
-        let value: J = serde_json::from_slice(bytes).map_err(|source| TufError::Json {
+        Self::parse_and_verify(bytes, role, |_, _| Ok(()))
+    }
+
+    /// Parses `bytes` like [`Metadata::from_bytes`] and checks its signatures with `verify`
+    /// (given the canonical bytes of `signed` and the signatures). A parse error is reported
+    /// before a `verify` error. For large files whose `signed` is already canonical (as this
+    /// crate's editor writes it), the check runs on a second thread while the typed view is
+    /// read; if `signed` then turns out not to be canonical, that result is discarded and
+    /// `verify` runs again over the canonical encoding.
+    pub(crate) fn parse_and_verify<F>(bytes: &[u8], role: &str, verify: F) -> Result<Parsed<T>>
+    where
+        F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
+    {
+        let json_err = |source| TufError::Json {
             role: role.to_owned(),
             source,
-        })?;
-        let mut top = Reader::new(role, String::new(), value)?;
-        let signed_v = top.required("signed")?;
-        let mut canonical_signed = Vec::with_capacity(bytes.len());
-        signed_v
-            .encode_canonical(&mut canonical_signed)
-            .map_err(|mut source| {
-                source.path = format!("/signed{}", source.path);
-                TufError::NotCanonical {
-                    role: role.to_owned(),
-                    source,
-                }
-            })?;
-        let sigs_v = top.required("signatures")?;
-        let J::Arr(items) = sigs_v else {
-            return Err(malformed(role, "signatures", "must be a list"));
         };
-        let mut signatures = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            let mut s = top.sub(&format!("signatures[{i}]"), item)?;
-            let keyid = s.string("keyid")?;
-            let sig = s.string("sig")?;
-            // Spec §4.2: a keyid MUST be unique in `signatures`.
-            if signatures.iter().any(|x: &Signature| x.keyid == keyid) {
-                return Err(malformed(
-                    role,
-                    format!("signatures[{i}].keyid"),
-                    "duplicate keyid in signatures",
-                ));
-            }
-            signatures.push(Signature {
-                keyid,
-                sig,
-                unknown: s.rest(),
-            });
-        }
+        let bump = Bump::new();
+        let top = parse_envelope(bytes, &bump).map_err(json_err)?;
+        let Some((raw, members)) = top else {
+            return Err(malformed(role, "(top level)", "must be an object"));
+        };
+        let Some(raw) = raw else {
+            return Err(malformed(role, "signed", "missing"));
+        };
+        let mut top = Reader::new(role, String::new(), J::Obj(members))?;
+        let signatures = read_signatures(&mut top)?;
         let unknown = top.rest();
-        let mut r = Reader::new(role, "signed".into(), signed_v)?;
-        let ty = r.string("_type")?;
-        if ty != T::TYPE {
-            return Err(TufError::WrongType {
-                role: role.to_owned(),
-                expected: T::TYPE,
-                found: ty,
-            });
+        let text = raw.get();
+        let (read, early) = std::thread::scope(|scope| {
+            let (sigs, verify) = (&signatures, &verify);
+            let early = (text.len() >= PARALLEL_VERIFY_MIN)
+                .then(|| scope.spawn(move || verify(text.as_bytes(), sigs)));
+            let read = read_signed::<T>(text, role);
+            let early = early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+            (read, early)
+        });
+        let (signed, canonical_signed, was_canonical) = read?;
+        match early {
+            Some(result) if was_canonical => result?,
+            _ => verify(&canonical_signed, &signatures)?,
         }
-        let spec_version = r.string("spec_version")?;
-        if !spec_version_supported(&spec_version) {
-            return Err(TufError::UnsupportedSpecVersion {
-                role: role.to_owned(),
-                found: spec_version,
-            });
-        }
-        let version = r.version()?;
-        let expires_s = r.string("expires")?;
-        let expires = Expires::parse(&expires_s)
-            .ok_or_else(|| malformed(role, "signed.expires", "not a YYYY-MM-DDTHH:MM:SSZ time"))?;
-        let common = Common {
-            spec_version,
-            version,
-            expires,
-            unknown: Fields::new(),
-        };
-        let mut signed = T::read(&mut r, common)?;
-        signed.common_mut().unknown = r.rest();
         Ok(Parsed {
             metadata: Metadata {
                 signed,
@@ -962,6 +948,100 @@ impl<T: Signed> Metadata<T> {
     }
 }
 
+/// `signed` at least this long has its signatures checked on a second thread (see
+/// [`Metadata::parse_and_verify`]); below it a thread costs more than it saves.
+const PARALLEL_VERIFY_MIN: usize = 256 * 1024;
+
+fn read_signatures(top: &mut Reader<'_, '_>) -> Result<Vec<Signature>> {
+    let role = top.role;
+    let sigs_v = top.required("signatures")?;
+    let J::Arr(items) = sigs_v else {
+        return Err(malformed(role, "signatures", "must be a list"));
+    };
+    let mut signatures = Vec::with_capacity(items.len());
+    for (i, &item) in items.iter().enumerate() {
+        let mut s = top.sub_index("signatures", i, item)?;
+        let keyid = s.string("keyid")?;
+        let sig = s.string("sig")?;
+        // Spec §4.2: a keyid MUST be unique in `signatures`.
+        if signatures.iter().any(|x: &Signature| x.keyid == keyid) {
+            return Err(malformed(
+                role,
+                format!("signatures[{i}].keyid"),
+                "duplicate keyid in signatures",
+            ));
+        }
+        signatures.push(Signature {
+            keyid,
+            sig,
+            unknown: s.rest(),
+        });
+    }
+    Ok(signatures)
+}
+
+/// Reads `signed` (its raw text): the typed view, the canonical bytes of `signed`, and whether
+/// the text already was those bytes.
+fn read_signed<T: Signed>(text: &str, role: &str) -> Result<(T, Vec<u8>, bool)> {
+    let bump = Bump::with_capacity(text.len());
+    let (signed_v, canonical) =
+        crate::json::parse_checked(text, &bump).map_err(|source| TufError::Json {
+            role: role.to_owned(),
+            source,
+        })?;
+    let canonical_signed = if canonical {
+        debug_assert_eq!(
+            {
+                let mut v = Vec::new();
+                let _ = signed_v.encode_canonical(&mut v);
+                v
+            },
+            text.as_bytes(),
+            "text judged canonical differs from its canonical encoding"
+        );
+        text.as_bytes().to_vec()
+    } else {
+        let mut out = Vec::with_capacity(text.len());
+        signed_v.encode_canonical(&mut out).map_err(|mut source| {
+            source.path = format!("/signed{}", source.path);
+            TufError::NotCanonical {
+                role: role.to_owned(),
+                source,
+            }
+        })?;
+        out
+    };
+    let mut r = Reader::new(role, "signed".into(), signed_v)?;
+    let ty = r.string("_type")?;
+    if ty != T::TYPE {
+        return Err(TufError::WrongType {
+            role: role.to_owned(),
+            expected: T::TYPE,
+            found: ty,
+        });
+    }
+    let spec_version = r.string("spec_version")?;
+    if !spec_version_supported(&spec_version) {
+        return Err(TufError::UnsupportedSpecVersion {
+            role: role.to_owned(),
+            found: spec_version,
+        });
+    }
+    let version = r.version()?;
+    let expires_s = r.string("expires")?;
+    let expires = Expires::parse(&expires_s)
+        .ok_or_else(|| malformed(role, "signed.expires", "not a YYYY-MM-DDTHH:MM:SSZ time"))?;
+    let common = Common {
+        spec_version,
+        version,
+        expires,
+        unknown: Fields::new(),
+    };
+    let mut signed = T::read(&mut r, common)?;
+    signed.common_mut().unknown = r.rest();
+    Ok((signed, canonical_signed, canonical))
+}
+
 /// `spec_version` is `MAJOR.MINOR[.PATCH]` in digits with major 1 (python-tuf's rule).
 pub fn spec_version_supported(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
@@ -995,81 +1075,199 @@ fn keys_value(keys: &BTreeMap<String, Key>) -> Value {
 /// Reads the fields of one JSON object, naming fields by path in errors.
 #[doc(hidden)]
 #[derive(Debug)]
-pub struct Reader<'a> {
+pub struct Reader<'a, 'j> {
     role: &'a str,
-    at: String,
-    /// The object's members. A `Vec`, not the map: structs have a handful of members, and
-    /// removing from serde_json's map is O(n) when its `preserve_order` feature is on.
-    fields: Vec<(String, J)>,
+    at: At<'a>,
+    /// The object's members, sorted by key.
+    fields: &'j [Member<'j>],
+    /// Which members have been taken: bit i for member i (objects of up to 64 members, i.e.
+    /// every object the typed model reads member by member) or one flag per member.
+    taken: Taken,
 }
 
-impl<'a> Reader<'a> {
-    fn new(role: &'a str, at: String, value: J) -> Result<Self> {
-        match value {
-            J::Obj(fields) => Ok(Self { role, at, fields }),
-            _ => Err(malformed(
-                role,
-                if at.is_empty() {
-                    "(top level)".into()
-                } else {
-                    at
-                },
-                "must be an object",
-            )),
+#[derive(Debug)]
+enum Taken {
+    Bits(u64),
+    Flags(Vec<bool>),
+}
+
+/// Where a reader's object is, for error messages. Entries of the large maps and lists keep
+/// their parent's path and their own name apart, so no string is built unless an error needs it.
+#[derive(Debug)]
+enum At<'p> {
+    Owned(String),
+    Entry {
+        base: &'p str,
+        outer: &'p str,
+        inner: Seg<'p>,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Seg<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+impl At<'_> {
+    fn render(&self) -> String {
+        match self {
+            At::Owned(s) => s.clone(),
+            At::Entry { base, outer, inner } => {
+                let mut s = String::with_capacity(base.len() + outer.len() + 16);
+                if !base.is_empty() {
+                    s.push_str(base);
+                    s.push('.');
+                }
+                s.push_str(outer);
+                match inner {
+                    Seg::Key(k) => {
+                        s.push('.');
+                        s.push_str(k);
+                    }
+                    Seg::Index(i) => {
+                        s.push('[');
+                        s.push_str(itoa::Buffer::new().format(*i));
+                        s.push(']');
+                    }
+                }
+                s
+            }
         }
+    }
+}
+
+impl<'a, 'j> Reader<'a, 'j> {
+    fn new(role: &'a str, at: String, value: J<'j>) -> Result<Self> {
+        Self::at_path(role, At::Owned(at), value)
+    }
+
+    fn at_path(role: &'a str, at: At<'a>, value: J<'j>) -> Result<Self> {
+        match value {
+            J::Obj(fields) => Ok(Self {
+                role,
+                at,
+                fields,
+                taken: if fields.len() <= 64 {
+                    Taken::Bits(0)
+                } else {
+                    Taken::Flags(vec![false; fields.len()])
+                },
+            }),
+            _ => {
+                let at = at.render();
+                Err(malformed(
+                    role,
+                    if at.is_empty() {
+                        "(top level)".into()
+                    } else {
+                        at
+                    },
+                    "must be an object",
+                ))
+            }
+        }
+    }
+
+    /// This object's path.
+    fn at(&self) -> String {
+        self.at.render()
     }
 
     fn path(&self, key: &str) -> String {
-        if self.at.is_empty() {
+        let at = self.at();
+        if at.is_empty() {
             key.to_owned()
         } else {
-            format!("{}.{key}", self.at)
+            format!("{at}.{key}")
         }
     }
 
-    /// A reader for member `inner` of member `outer` (paths built without `format!`: this runs
-    /// once per entry of the largest maps).
-    fn sub2(&self, outer: &str, inner: &str, value: J) -> Result<Reader<'a>> {
-        let mut at = String::with_capacity(self.at.len() + outer.len() + inner.len() + 2);
-        at.push_str(&self.at);
-        if !at.is_empty() {
-            at.push('.');
-        }
-        at.push_str(outer);
-        at.push('.');
-        at.push_str(inner);
-        Reader::new(self.role, at, value)
+    /// A reader for one entry of member `outer` (an object or a list): its path is only built
+    /// if an error needs it, as this runs once per entry of the largest maps.
+    fn entry<'s>(&'s self, outer: &'s str, inner: Seg<'s>, value: J<'j>) -> Result<Reader<'s, 'j>> {
+        let at = match &self.at {
+            At::Owned(base) => At::Entry { base, outer, inner },
+            lazy @ At::Entry { .. } => {
+                let base = lazy.render();
+                At::Owned(
+                    At::Entry {
+                        base: &base,
+                        outer,
+                        inner,
+                    }
+                    .render(),
+                )
+            }
+        };
+        Reader::at_path(self.role, at, value)
     }
 
-    fn sub(&self, key: &str, value: J) -> Result<Reader<'a>> {
+    fn sub2<'s>(&'s self, outer: &'s str, inner: &'s str, value: J<'j>) -> Result<Reader<'s, 'j>> {
+        self.entry(outer, Seg::Key(inner), value)
+    }
+
+    fn sub_index<'s>(&'s self, outer: &'s str, i: usize, value: J<'j>) -> Result<Reader<'s, 'j>> {
+        self.entry(outer, Seg::Index(i), value)
+    }
+
+    fn sub(&self, key: &str, value: J<'j>) -> Result<Reader<'a, 'j>> {
         Reader::new(self.role, self.path(key), value)
     }
 
-    fn child_object(&mut self, key: &str) -> Result<Reader<'a>> {
+    fn child_object(&mut self, key: &str) -> Result<Reader<'a, 'j>> {
         let v = self.required(key)?;
         self.sub(key, v)
     }
 
-    fn take(&mut self, key: &str) -> Option<J> {
-        let i = self.fields.iter().position(|(k, _)| k == key)?;
-        Some(self.fields.swap_remove(i).1)
+    fn is_taken(&self, i: usize) -> bool {
+        match &self.taken {
+            Taken::Bits(b) => b & (1 << i) != 0,
+            Taken::Flags(f) => f[i],
+        }
     }
 
-    fn required(&mut self, key: &str) -> Result<J> {
+    fn take(&mut self, key: &str) -> Option<J<'j>> {
+        // Most objects have a handful of members: a scan beats a binary search of memcmp calls.
+        let i = if self.fields.len() <= 16 {
+            self.fields.iter().position(|(k, _)| *k == key)?
+        } else {
+            self.fields.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?
+        };
+        if self.is_taken(i) {
+            return None;
+        }
+        match &mut self.taken {
+            Taken::Bits(b) => *b |= 1 << i,
+            Taken::Flags(f) => f[i] = true,
+        }
+        Some(self.fields[i].1)
+    }
+
+    fn required(&mut self, key: &str) -> Result<J<'j>> {
         self.take(key)
             .ok_or_else(|| malformed(self.role, self.path(key), "missing"))
     }
 
+    /// Whether members are left that nothing has taken.
+    fn has_rest(&self) -> bool {
+        (0..self.fields.len()).any(|i| !self.is_taken(i))
+    }
+
+    /// The members nothing has taken (the unknown fields).
     fn rest(&mut self) -> Fields {
-        std::mem::take(&mut self.fields)
-            .into_iter()
-            .map(|(k, v)| (k, v.into_value()))
-            .collect()
+        let mut out = Fields::new();
+        for (i, (k, v)) in self.fields.iter().enumerate() {
+            if !self.is_taken(i) {
+                out.insert((*k).to_owned(), v.into_value());
+            }
+        }
+        out
     }
 
     fn string(&mut self, key: &str) -> Result<String> {
         match self.required(key)? {
-            J::Str(s) => Ok(s),
+            J::Str(s) => Ok(s.to_owned()),
             _ => Err(malformed(self.role, self.path(key), "must be a string")),
         }
     }
@@ -1138,20 +1336,23 @@ impl<'a> Reader<'a> {
 
     fn object(&mut self, key: &str) -> Result<Fields> {
         match self.required(key)? {
-            J::Obj(m) => Ok(m.into_iter().map(|(k, v)| (k, v.into_value())).collect()),
+            J::Obj(m) => Ok(m
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.into_value()))
+                .collect()),
             _ => Err(malformed(self.role, self.path(key), "must be an object")),
         }
     }
 
     /// The members of object member `key`, sorted by name (for the large maps).
-    fn entries(&mut self, key: &str) -> Result<Vec<(String, J)>> {
+    fn entries(&mut self, key: &str) -> Result<&'j [Member<'j>]> {
         match self.required(key)? {
             J::Obj(m) => Ok(m),
             _ => Err(malformed(self.role, self.path(key), "must be an object")),
         }
     }
 
-    fn list_of_strings(&self, key: &str, v: J) -> Result<Vec<String>> {
+    fn list_of_strings(&self, key: &str, v: J<'j>) -> Result<Vec<String>> {
         let J::Arr(items) = v else {
             return Err(malformed(
                 self.role,
@@ -1160,9 +1361,9 @@ impl<'a> Reader<'a> {
             ));
         };
         items
-            .into_iter()
+            .iter()
             .map(|i| match i {
-                J::Str(s) => Ok(s),
+                J::Str(s) => Ok((*s).to_owned()),
                 _ => Err(malformed(
                     self.role,
                     self.path(key),
@@ -1184,16 +1385,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn hashes_from(&self, v: J, key: &str) -> Result<BTreeMap<String, String>> {
+    fn hashes_from(&self, v: J<'j>, key: &str) -> Result<BTreeMap<String, String>> {
         let J::Obj(m) = v else {
             return Err(malformed(self.role, self.path(key), "must be an object"));
         };
         if m.is_empty() {
             return Err(malformed(self.role, self.path(key), "must not be empty"));
         }
-        m.into_iter()
+        m.iter()
             .map(|(k, v)| match v {
-                J::Str(s) => Ok((k, s)),
+                J::Str(s) => Ok(((*k).to_owned(), (*s).to_owned())),
                 _ => Err(malformed(
                     self.role,
                     self.path(key),
@@ -1206,9 +1407,9 @@ impl<'a> Reader<'a> {
     fn keys(&mut self, key: &str) -> Result<BTreeMap<String, Key>> {
         let obj = self.entries(key)?;
         let mut keys = BTreeMap::new();
-        for (id, v) in obj {
-            let mut kr = self.sub2(key, &id, v)?;
-            keys.insert(id, Key::read(&mut kr)?);
+        for &(id, v) in obj {
+            let mut kr = self.sub2(key, id, v)?;
+            keys.insert(id.to_owned(), Key::read(&mut kr)?);
         }
         Ok(keys)
     }

@@ -148,8 +148,9 @@ impl TrustedMetadataSet {
         if root.common.expires.is_expired(self.now) {
             return Err(self.expired("root", root.common.expires.as_str()));
         }
-        let parsed = parse::<Timestamp>(bytes, "timestamp")?;
-        self.verify_by_root("timestamp", &parsed)?;
+        let parsed = Metadata::<Timestamp>::parse_and_verify(bytes, "timestamp", |c, s| {
+            self.verify_by_root("timestamp", c, s)
+        })?;
         let new = &parsed.metadata.signed;
         if let Some(old) = &self.timestamp {
             let old = old.signed();
@@ -197,8 +198,9 @@ impl TrustedMetadataSet {
         if !from_local_cache {
             verify_length_and_hashes(&ts.signed().snapshot_meta, bytes, "snapshot.json")?;
         }
-        let parsed = parse::<Snapshot>(bytes, "snapshot")?;
-        self.verify_by_root("snapshot", &parsed)?;
+        let parsed = Metadata::<Snapshot>::parse_and_verify(bytes, "snapshot", |c, s| {
+            self.verify_by_root("snapshot", c, s)
+        })?;
         if let Some(old) = &self.snapshot {
             for (file, old_meta) in &old.signed().meta {
                 let Some(new_meta) = parsed.metadata.signed.meta.get(file) else {
@@ -248,13 +250,9 @@ impl TrustedMetadataSet {
             })?;
         verify_length_and_hashes(meta, bytes, &file)?;
         let expected = meta.version;
-        let parsed = parse::<Targets>(bytes, role)?;
-        self.verify_delegate(
-            role,
-            delegator,
-            &parsed.canonical_signed,
-            &parsed.metadata.signatures,
-        )?;
+        let parsed = Metadata::<Targets>::parse_and_verify(bytes, role, |c, s| {
+            self.verify_delegate(role, delegator, c, s)
+        })?;
         let c = &parsed.metadata.signed.common;
         if c.version != expected {
             return Err(TufError::MixAndMatch {
@@ -359,7 +357,12 @@ impl TrustedMetadataSet {
         )
     }
 
-    fn verify_by_root<T>(&self, role: &str, parsed: &Parsed<T>) -> Result<()> {
+    fn verify_by_root(
+        &self,
+        role: &str,
+        canonical: &[u8],
+        signatures: &[crate::metadata::Signature],
+    ) -> Result<()> {
         let root = self.root.signed();
         let r = root
             .role(role)
@@ -371,8 +374,8 @@ impl TrustedMetadataSet {
                 keyids: &r.keyids,
                 threshold: r.threshold,
             },
-            &parsed.canonical_signed,
-            &parsed.metadata.signatures,
+            canonical,
+            signatures,
             &self.hmac,
         )
     }

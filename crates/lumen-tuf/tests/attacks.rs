@@ -1796,3 +1796,49 @@ fn cached_snapshot_longer_than_the_new_one_is_still_the_rollback_reference() {
     client.assert_not_stored(&bad);
     client.assert_recovers(&mut sim);
 }
+
+/// Large metadata (over the size at which signatures are checked on a second thread while the
+/// typed view is read): a valid file is accepted whether its `signed` is written canonically
+/// (checked over the bytes as received) or pretty-printed (the check over the received bytes
+/// fails and must be discarded for the one over the canonical encoding); a forged signature or
+/// a changed byte under a valid signature is refused on the canonical path.
+#[test]
+fn large_metadata_is_verified_on_both_paths() {
+    let mut sim = RepoSim::new();
+    for i in 0..2000 {
+        sim.add_target(
+            "targets",
+            &format!("pkg/{i:05}.tar.gz"),
+            format!("{i}").as_bytes(),
+        );
+    }
+    sim.publish();
+    let v = sim.targets.signed.common.version;
+    let doc = to_json(sim.latest("targets").unwrap());
+    let canonical = lumen_tuf::canonical::encode(&doc).unwrap();
+    assert!(canonical.len() > 300 * 1024, "{} bytes", canonical.len());
+    let pretty = serde_json::to_vec_pretty(&doc).unwrap();
+    for good in [canonical.clone(), pretty] {
+        sim.put_role("targets", v, good.clone());
+        let client = Client::new(&sim);
+        client.refresh(&sim).unwrap();
+        assert_eq!(client.stored("targets"), Some(good));
+    }
+
+    let mut forged = doc.clone();
+    let sig = forged["signatures"][0]["sig"].as_str().unwrap().to_owned();
+    let flipped = if sig.starts_with('0') { "1" } else { "0" };
+    forged["signatures"][0]["sig"] = json!(format!("{flipped}{}", &sig[1..]));
+    let mut changed = doc.clone();
+    changed["signed"]["targets"]["pkg/01999.tar.gz"]["length"] = json!(5);
+    for bad in [forged, changed] {
+        let bad = lumen_tuf::canonical::encode(&bad).unwrap();
+        sim.put_role("targets", v, bad.clone());
+        let client = Client::new(&sim);
+        assert_err!(
+            client.refresh(&sim),
+            TufError::ThresholdNotMet { role, .. } if role == "targets"
+        );
+        client.assert_not_stored(&bad);
+    }
+}
