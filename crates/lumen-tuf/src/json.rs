@@ -138,7 +138,7 @@ pub(crate) fn parse<'a>(text: &'a str, bump: &'a Bump) -> serde_json::Result<J<'
 
 /// Whether `s` has no JSON whitespace outside strings. Only meaningful when no string in `s` has
 /// an escape (every `"` is then a string delimiter).
-fn no_whitespace_outside_strings(s: &[u8]) -> bool {
+pub(crate) fn no_whitespace_outside_strings(s: &[u8]) -> bool {
     let ws = |seg: &[u8]| {
         seg.iter()
             .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
@@ -283,13 +283,13 @@ impl<'de: 'a, 'a> Visitor<'de> for JVisitor<'_, 'a> {
 /// The top level of a metadata file: `signed` as its raw text (so signatures can be checked over
 /// it as received when it is canonical), every other member parsed. `None` when the top level is
 /// not an object.
-pub(crate) type Envelope<'a> = Option<(Option<&'a RawValue>, &'a [Member<'a>])>;
+pub(crate) type Envelope<'a, 'de> = Option<(Option<&'de RawValue>, &'a [Member<'a>])>;
 
 /// Parses the top level of a metadata file into `bump` (see [`Envelope`]).
-pub(crate) fn parse_envelope<'a>(
-    bytes: &'a [u8],
+pub(crate) fn parse_envelope<'de: 'a, 'a>(
+    bytes: &'de [u8],
     bump: &'a Bump,
-) -> serde_json::Result<Envelope<'a>> {
+) -> serde_json::Result<Envelope<'a, 'de>> {
     let cx = Ctx::new(bump);
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let env = (&mut de).deserialize_any(EnvelopeVisitor { cx: &cx })?;
@@ -297,39 +297,106 @@ pub(crate) fn parse_envelope<'a>(
     Ok(env)
 }
 
+/// A whole metadata file parsed in one pass: `signed` with whether it is clean (see
+/// [`parse_checked`]; whitespace is not looked at), and the other top-level members. `None`
+/// when the top level is not an object.
+pub(crate) type Document<'a> = Option<(Option<(J<'a>, bool)>, &'a [Member<'a>])>;
+
+/// Parses a whole metadata file into `bump` (see [`Document`]).
+pub(crate) fn parse_document<'a>(
+    bytes: &'a [u8],
+    bump: &'a Bump,
+) -> serde_json::Result<Document<'a>> {
+    let cx = Ctx::new(bump);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let doc = (&mut de).deserialize_any(DocumentVisitor { cx: &cx })?;
+    de.end()?;
+    Ok(doc)
+}
+
+struct DocumentVisitor<'c, 'a> {
+    cx: &'c Ctx<'a>,
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for DocumentVisitor<'_, 'a> {
+    type Value = Document<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a metadata object")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Document<'a>, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Document<'a>, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Document<'a>, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Document<'a>, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Document<'a>, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Document<'a>, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Document<'a>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document<'a>, A::Error> {
+        let mut signed = None;
+        let start = self.cx.members.borrow().len();
+        while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {
+            if k == "signed" {
+                // Cleanliness of `signed` alone; a duplicate `signed`: the last one wins.
+                let outer = self.cx.clean.replace(true);
+                let v = map.next_value_seed(JSeed { cx: self.cx })?;
+                signed = Some((v, self.cx.clean.replace(outer)));
+            } else {
+                let v = map.next_value_seed(JSeed { cx: self.cx })?;
+                self.cx.members.borrow_mut().push((k, v));
+            }
+        }
+        Ok(Some((signed, self.cx.finish_object(start))))
+    }
+}
+
 struct EnvelopeVisitor<'c, 'a> {
     cx: &'c Ctx<'a>,
 }
 
 impl<'de: 'a, 'a> Visitor<'de> for EnvelopeVisitor<'_, 'a> {
-    type Value = Envelope<'a>;
+    type Value = Envelope<'a, 'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a metadata object")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Envelope<'a>, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<Envelope<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Envelope<'a>, E> {
+    fn visit_i64<E>(self, _: i64) -> Result<Envelope<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Envelope<'a>, E> {
+    fn visit_u64<E>(self, _: u64) -> Result<Envelope<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Envelope<'a>, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<Envelope<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_str<E>(self, _: &str) -> Result<Envelope<'a>, E> {
+    fn visit_str<E>(self, _: &str) -> Result<Envelope<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_unit<E>(self) -> Result<Envelope<'a>, E> {
+    fn visit_unit<E>(self) -> Result<Envelope<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope<'a>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope<'a, 'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(None)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a>, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a, 'de>, A::Error> {
         let mut signed = None;
         let start = self.cx.members.borrow().len();
         while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {

@@ -859,10 +859,10 @@ impl<T: Signed> Metadata<T> {
 
     /// Parses `bytes` like [`Metadata::from_bytes`] and checks its signatures with `verify`
     /// (given the canonical bytes of `signed` and the signatures). A parse error is reported
-    /// before a `verify` error. For large files whose `signed` is already canonical (as this
-    /// crate's editor writes it), the check runs on a second thread while the typed view is
-    /// read; if `signed` then turns out not to be canonical, that result is discarded and
-    /// `verify` runs again over the canonical encoding.
+    /// before a `verify` error. When `signed` is canonical as received (as this crate's editor
+    /// writes it), the signatures are checked over the received bytes, without re-encoding;
+    /// large files are parsed and checked on two threads at once (see
+    /// `parse_and_verify_parallel`).
     pub(crate) fn parse_and_verify<F>(bytes: &[u8], role: &str, verify: F) -> Result<Parsed<T>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
@@ -871,6 +871,9 @@ impl<T: Signed> Metadata<T> {
             role: role.to_owned(),
             source,
         };
+        if bytes.len() >= PARALLEL_VERIFY_MIN {
+            return Self::parse_and_verify_parallel(bytes, role, verify);
+        }
         let bump = Bump::new();
         let top = parse_envelope(bytes, &bump).map_err(json_err)?;
         let Some((raw, members)) = top else {
@@ -883,19 +886,18 @@ impl<T: Signed> Metadata<T> {
         let signatures = read_signatures(&mut top)?;
         let unknown = top.rest();
         let text = raw.get();
-        let (read, early) = std::thread::scope(|scope| {
-            let (sigs, verify) = (&signatures, &verify);
-            let early = (text.len() >= PARALLEL_VERIFY_MIN)
-                .then(|| scope.spawn(move || verify(text.as_bytes(), sigs)));
-            let read = read_signed::<T>(text, role);
-            let early = early.map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            (read, early)
-        });
-        let (signed, canonical_signed, was_canonical) = read?;
-        match early {
-            Some(result) if was_canonical => result?,
-            _ => verify(&canonical_signed, &signatures)?,
-        }
+        let (signed_v, canonical) = crate::json::parse_checked(text, &bump).map_err(json_err)?;
+        let canonical_signed = if canonical {
+            debug_assert_eq!(
+                encode_signed(signed_v, role).ok().as_deref(),
+                Some(text.as_bytes())
+            );
+            text.as_bytes().to_vec()
+        } else {
+            encode_signed(signed_v, role)?
+        };
+        let signed = read_typed::<T>(signed_v, role)?;
+        verify(&canonical_signed, &signatures)?;
         Ok(Parsed {
             metadata: Metadata {
                 signed,
@@ -903,6 +905,80 @@ impl<T: Signed> Metadata<T> {
                 unknown,
             },
             canonical_signed,
+        })
+    }
+
+    /// [`Metadata::parse_and_verify`] for large files, on two threads. This one parses the
+    /// whole file in one pass and reads the typed view; the other finds the raw text of `signed`
+    /// (serde_json's `RawValue`: a pass that builds nothing) and checks the signatures over it.
+    /// That check counts only if `signed` turns out canonical as received (clean here, no
+    /// whitespace there); otherwise the signatures are checked again over the canonical encoding.
+    /// Every error is this thread's: the other thread's parse of the same bytes is a shortcut.
+    fn parse_and_verify_parallel<F>(bytes: &[u8], role: &str, verify: F) -> Result<Parsed<T>>
+    where
+        F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
+    {
+        let json_err = |source| TufError::Json {
+            role: role.to_owned(),
+            source,
+        };
+        std::thread::scope(|scope| {
+            let verify = &verify;
+            let raw_check = scope.spawn(move || {
+                let bump = Bump::new();
+                let (raw, members) = parse_envelope(bytes, &bump).ok()??;
+                let text = raw?.get();
+                let mut top = Reader::new(role, String::new(), J::Obj(members)).ok()?;
+                let sigs = read_signatures(&mut top).ok()?;
+                let no_whitespace = crate::json::no_whitespace_outside_strings(text.as_bytes());
+                Some((text, no_whitespace, verify(text.as_bytes(), &sigs)))
+            });
+            let bump = Bump::with_capacity(bytes.len());
+            let doc = crate::json::parse_document(bytes, &bump).map_err(json_err)?;
+            let Some((signed, members)) = doc else {
+                return Err(malformed(role, "(top level)", "must be an object"));
+            };
+            let Some((signed_v, clean)) = signed else {
+                return Err(malformed(role, "signed", "missing"));
+            };
+            let mut top = Reader::new(role, String::new(), J::Obj(members))?;
+            let signatures = read_signatures(&mut top)?;
+            let unknown = top.rest();
+            let encoded = if clean {
+                None
+            } else {
+                Some(encode_signed(signed_v, role)?)
+            };
+            let signed = read_typed::<T>(signed_v, role)?;
+            let raw_check = raw_check
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let canonical_signed = match (encoded, raw_check) {
+                (None, Some((text, true, result))) => {
+                    debug_assert_eq!(
+                        encode_signed(signed_v, role).ok().as_deref(),
+                        Some(text.as_bytes())
+                    );
+                    result?;
+                    text.as_bytes().to_vec()
+                }
+                (encoded, _) => {
+                    let canonical = match encoded {
+                        Some(e) => e,
+                        None => encode_signed(signed_v, role)?,
+                    };
+                    verify(&canonical, &signatures)?;
+                    canonical
+                }
+            };
+            Ok(Parsed {
+                metadata: Metadata {
+                    signed,
+                    signatures,
+                    unknown,
+                },
+                canonical_signed,
+            })
         })
     }
 
@@ -948,7 +1024,7 @@ impl<T: Signed> Metadata<T> {
     }
 }
 
-/// `signed` at least this long has its signatures checked on a second thread (see
+/// Files at least this long are parsed and verified on two threads (see
 /// [`Metadata::parse_and_verify`]); below it a thread costs more than it saves.
 const PARALLEL_VERIFY_MIN: usize = 256 * 1024;
 
@@ -980,37 +1056,21 @@ fn read_signatures(top: &mut Reader<'_, '_>) -> Result<Vec<Signature>> {
     Ok(signatures)
 }
 
-/// Reads `signed` (its raw text): the typed view, the canonical bytes of `signed`, and whether
-/// the text already was those bytes.
-fn read_signed<T: Signed>(text: &str, role: &str) -> Result<(T, Vec<u8>, bool)> {
-    let bump = Bump::with_capacity(text.len());
-    let (signed_v, canonical) =
-        crate::json::parse_checked(text, &bump).map_err(|source| TufError::Json {
+/// The canonical encoding of `signed`.
+fn encode_signed(signed_v: J<'_>, role: &str) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    signed_v.encode_canonical(&mut out).map_err(|mut source| {
+        source.path = format!("/signed{}", source.path);
+        TufError::NotCanonical {
             role: role.to_owned(),
             source,
-        })?;
-    let canonical_signed = if canonical {
-        debug_assert_eq!(
-            {
-                let mut v = Vec::new();
-                let _ = signed_v.encode_canonical(&mut v);
-                v
-            },
-            text.as_bytes(),
-            "text judged canonical differs from its canonical encoding"
-        );
-        text.as_bytes().to_vec()
-    } else {
-        let mut out = Vec::with_capacity(text.len());
-        signed_v.encode_canonical(&mut out).map_err(|mut source| {
-            source.path = format!("/signed{}", source.path);
-            TufError::NotCanonical {
-                role: role.to_owned(),
-                source,
-            }
-        })?;
-        out
-    };
+        }
+    })?;
+    Ok(out)
+}
+
+/// The typed view of `signed`.
+fn read_typed<T: Signed>(signed_v: J<'_>, role: &str) -> Result<T> {
     let mut r = Reader::new(role, "signed".into(), signed_v)?;
     let ty = r.string("_type")?;
     if ty != T::TYPE {
@@ -1039,7 +1099,7 @@ fn read_signed<T: Signed>(text: &str, role: &str) -> Result<(T, Vec<u8>, bool)> 
     };
     let mut signed = T::read(&mut r, common)?;
     signed.common_mut().unknown = r.rest();
-    Ok((signed, canonical_signed, canonical))
+    Ok(signed)
 }
 
 /// `spec_version` is `MAJOR.MINOR[.PATCH]` in digits with major 1 (python-tuf's rule).

@@ -1799,9 +1799,9 @@ fn cached_snapshot_longer_than_the_new_one_is_still_the_rollback_reference() {
 
 /// Large metadata (over the size at which signatures are checked on a second thread while the
 /// typed view is read): a valid file is accepted whether its `signed` is written canonically
-/// (checked over the bytes as received) or pretty-printed (the check over the received bytes
-/// fails and must be discarded for the one over the canonical encoding); a forged signature or
-/// a changed byte under a valid signature is refused on the canonical path.
+/// (checked over the bytes as received) or pretty-printed or with an escape (the check over the
+/// received bytes fails and must be discarded for the one over the canonical encoding); a
+/// forged signature or a changed byte under a valid signature is refused on the canonical path.
 #[test]
 fn large_metadata_is_verified_on_both_paths() {
     let mut sim = RepoSim::new();
@@ -1818,7 +1818,13 @@ fn large_metadata_is_verified_on_both_paths() {
     let canonical = lumen_tuf::canonical::encode(&doc).unwrap();
     assert!(canonical.len() > 300 * 1024, "{} bytes", canonical.len());
     let pretty = serde_json::to_vec_pretty(&doc).unwrap();
-    for good in [canonical.clone(), pretty] {
+    // Compact and sorted, but with an escape (`\/` for `/`): not canonical as received either.
+    let escaped = String::from_utf8(canonical.clone())
+        .unwrap()
+        .replacen(r#""pkg/00000.tar.gz""#, r#""pkg\/00000.tar.gz""#, 1)
+        .into_bytes();
+    assert_ne!(escaped, canonical);
+    for good in [canonical.clone(), pretty, escaped] {
         sim.put_role("targets", v, good.clone());
         let client = Client::new(&sim);
         client.refresh(&sim).unwrap();
