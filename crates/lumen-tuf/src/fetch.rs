@@ -34,6 +34,9 @@ impl<T: Fetcher + ?Sized> Fetcher for &T {
     }
 }
 
+/// The most [`fetch_capped`] reserves before reading.
+const PREALLOCATE_MAX: usize = 32 << 20;
+
 /// Reads all of `relative`, failing with [`TufError::EndlessData`] past `max` bytes.
 pub fn fetch_capped(fetcher: &dyn Fetcher, relative: &str, max: u64) -> Result<Vec<u8>> {
     let fetch_err = |source| TufError::Fetch {
@@ -41,7 +44,13 @@ pub fn fetch_capped(fetcher: &dyn Fetcher, relative: &str, max: u64) -> Result<V
         source,
     };
     let reader = fetcher.open(relative).map_err(fetch_err)?;
-    let mut out = Vec::new();
+    // Reserve up to the cap at once (untouched capacity costs no memory): multi-megabyte
+    // metadata is then read without a reallocation and copy at every doubling.
+    let mut out = Vec::with_capacity(
+        usize::try_from(max)
+            .map_or(PREALLOCATE_MAX, |m| m.min(PREALLOCATE_MAX))
+            .saturating_add(1),
+    );
     reader
         .take(max.saturating_add(1))
         .read_to_end(&mut out)

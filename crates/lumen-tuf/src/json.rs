@@ -287,11 +287,11 @@ pub(crate) type Envelope<'a, 'de> = Option<(Option<&'de RawValue>, &'a [Member<'
 
 /// Parses the top level of a metadata file into `bump` (see [`Envelope`]).
 pub(crate) fn parse_envelope<'de: 'a, 'a>(
-    bytes: &'de [u8],
+    text: &'de str,
     bump: &'a Bump,
 ) -> serde_json::Result<Envelope<'a, 'de>> {
     let cx = Ctx::new(bump);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let env = (&mut de).deserialize_any(EnvelopeVisitor { cx: &cx })?;
     de.end()?;
     Ok(env)
@@ -304,11 +304,11 @@ pub(crate) type Document<'a> = Option<(Option<(J<'a>, bool)>, &'a [Member<'a>])>
 
 /// Parses a whole metadata file into `bump` (see [`Document`]).
 pub(crate) fn parse_document<'a>(
-    bytes: &'a [u8],
+    text: &'a str,
     bump: &'a Bump,
 ) -> serde_json::Result<Document<'a>> {
     let cx = Ctx::new(bump);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(text);
     let doc = (&mut de).deserialize_any(DocumentVisitor { cx: &cx })?;
     de.end()?;
     Ok(doc)

@@ -871,6 +871,13 @@ impl<T: Signed> Metadata<T> {
             role: role.to_owned(),
             source,
         };
+        // One UTF-8 check of the whole file, so the parser need not check string by string.
+        let Ok(bytes) = std::str::from_utf8(bytes) else {
+            return Err(match serde_json::from_slice::<Value>(bytes) {
+                Err(source) => json_err(source),
+                Ok(_) => malformed(role, "(top level)", "not UTF-8"),
+            });
+        };
         if bytes.len() >= PARALLEL_VERIFY_MIN {
             return Self::parse_and_verify_parallel(bytes, role, verify);
         }
@@ -914,7 +921,7 @@ impl<T: Signed> Metadata<T> {
     /// That check counts only if `signed` turns out canonical as received (clean here, no
     /// whitespace there); otherwise the signatures are checked again over the canonical encoding.
     /// Every error is this thread's: the other thread's parse of the same bytes is a shortcut.
-    fn parse_and_verify_parallel<F>(bytes: &[u8], role: &str, verify: F) -> Result<Parsed<T>>
+    fn parse_and_verify_parallel<F>(bytes: &str, role: &str, verify: F) -> Result<Parsed<T>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -1413,24 +1420,19 @@ impl<'a, 'j> Reader<'a, 'j> {
     }
 
     fn list_of_strings(&self, key: &str, v: J<'j>) -> Result<Vec<String>> {
+        let bad = || malformed(self.role, self.path(key), "must be a list of strings");
         let J::Arr(items) = v else {
-            return Err(malformed(
-                self.role,
-                self.path(key),
-                "must be a list of strings",
-            ));
+            return Err(bad());
         };
-        items
-            .iter()
-            .map(|i| match i {
-                J::Str(s) => Ok((*s).to_owned()),
-                _ => Err(malformed(
-                    self.role,
-                    self.path(key),
-                    "must be a list of strings",
-                )),
-            })
-            .collect()
+        // A plain loop: this runs for every delegated role (tens of thousands per file).
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let J::Str(s) = item else {
+                return Err(bad());
+            };
+            out.push((*s).to_owned());
+        }
+        Ok(out)
     }
 
     fn string_list(&mut self, key: &str) -> Result<Vec<String>> {
@@ -1472,5 +1474,36 @@ impl<'a, 'j> Reader<'a, 'j> {
             keys.insert(id.to_owned(), Key::read(&mut kr)?);
         }
         Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The whole file is checked for UTF-8 once; bytes that are not UTF-8 (in a string, or
+    /// anywhere) are a JSON error, never accepted or a panic, on both parse paths.
+    #[test]
+    fn metadata_that_is_not_utf8_is_a_json_error() {
+        let good = br#"{"signatures":[],"signed":{"_type":"timestamp","expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"version":1}},"spec_version":"1.0.34","version":1}}"#;
+        assert!(Metadata::<Timestamp>::from_bytes(good, "timestamp").is_ok());
+        let mut in_string = good.to_vec();
+        let at = in_string.windows(4).position(|w| w == b"2030").unwrap();
+        in_string[at] = 0xff;
+        let mut padded = in_string.clone();
+        // Past the size at which the file is parsed on two threads.
+        padded.splice(
+            1..1,
+            format!(r#""x-pad":"{}","#, "p".repeat(PARALLEL_VERIFY_MIN)).into_bytes(),
+        );
+        let mut outside = good.to_vec();
+        outside.insert(1, 0xc3);
+        for bytes in [in_string, padded, outside] {
+            assert!(matches!(
+                Metadata::<Timestamp>::from_bytes(&bytes, "timestamp"),
+                Err(TufError::Json { .. })
+            ));
+        }
     }
 }
