@@ -12,6 +12,7 @@ use crate::json::{J, Member, parse_envelope};
 use bumpalo::Bump;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Fields of a JSON object that this crate does not interpret (kept verbatim).
 pub type Fields = Map<String, Value>;
@@ -878,7 +879,7 @@ impl<T: Signed> Metadata<T> {
                 Ok(_) => malformed(role, "(top level)", "not UTF-8"),
             });
         };
-        if bytes.len() >= PARALLEL_VERIFY_MIN {
+        if bytes.len() >= PARALLEL_THRESHOLD.load(Ordering::Relaxed) {
             return Self::parse_and_verify_parallel(bytes, role, verify);
         }
         let bump = Bump::new();
@@ -1034,6 +1035,15 @@ impl<T: Signed> Metadata<T> {
 /// Files at least this long are parsed and verified on two threads (see
 /// [`Metadata::parse_and_verify`]); below it a thread costs more than it saves.
 const PARALLEL_VERIFY_MIN: usize = 256 * 1024;
+
+static PARALLEL_THRESHOLD: AtomicUsize = AtomicUsize::new(PARALLEL_VERIFY_MIN);
+
+/// Tests and fuzzing only: files at least `bytes` long take the two-thread path (0: every
+/// file; `usize::MAX`: none). Process-wide; the default is 256 KiB.
+#[doc(hidden)]
+pub fn set_parallel_threshold(bytes: usize) {
+    PARALLEL_THRESHOLD.store(bytes, Ordering::Relaxed);
+}
 
 fn read_signatures(top: &mut Reader<'_, '_>) -> Result<Vec<Signature>> {
     let role = top.role;

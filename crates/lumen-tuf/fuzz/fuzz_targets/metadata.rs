@@ -29,6 +29,7 @@ use lumen_tuf::canonical;
 use lumen_tuf::keys::DangerousHmacSecrets;
 use lumen_tuf::metadata::{
     DelegatedRoles, Key, Metadata, Parsed, Root, Signature, Signed, Snapshot, Targets, Timestamp,
+    set_parallel_threshold,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -67,9 +68,39 @@ fn reparse<T: Signed + PartialEq + Debug>(parsed: &Parsed<T>, bytes: &[u8], how:
     );
 }
 
-/// Parses `bytes` as `T` and checks the round-trip invariants on success.
+/// The error's variant name.
+fn variant(e: &lumen_tuf::TufError) -> String {
+    let d = format!("{e:?}");
+    d.split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// Parses `bytes` as `T` on the one-thread and the two-thread path (which parse differently:
+/// raw `signed` then its tree, or the whole file in one pass while another thread finds the raw
+/// text) and checks both give the same result; then checks the round-trip invariants.
 fn roundtrip<T: Signed + PartialEq + Debug>(bytes: &[u8]) -> Option<Parsed<T>> {
-    let parsed = Metadata::<T>::from_bytes(bytes, "fuzz").ok()?;
+    set_parallel_threshold(usize::MAX);
+    let one = Metadata::<T>::from_bytes(bytes, "fuzz");
+    set_parallel_threshold(0);
+    let two = Metadata::<T>::from_bytes(bytes, "fuzz");
+    match (&one, &two) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.metadata, b.metadata, "the two parse paths disagree");
+            assert_eq!(
+                a.canonical_signed, b.canonical_signed,
+                "the two parse paths disagree on the canonical bytes"
+            );
+        }
+        (Err(a), Err(b)) => assert_eq!(variant(a), variant(b), "{a} / {b}"),
+        _ => panic!(
+            "one path accepts, the other does not: {:?} / {:?}",
+            one.as_ref().err(),
+            two.as_ref().err()
+        ),
+    }
+    let parsed = one.ok()?;
     let typed = parsed
         .metadata
         .canonical_signed()
@@ -338,6 +369,8 @@ fn split_chunks(payload: &[u8]) -> Vec<&[u8]> {
 
 fuzz_target!(|data: &[u8]| {
     let selector = data.first().copied().unwrap_or(0);
+    // The trust checks below take the one-thread or the two-thread parse path by input.
+    let threshold = if selector & 4 == 0 { usize::MAX } else { 0 };
     let n = usize::from(data.get(1).copied().unwrap_or(0) % 9);
     let ops_end = (2 + n).min(data.len());
     let ops = data.get(2..ops_end).unwrap_or(&[]);
@@ -349,5 +382,6 @@ fuzz_target!(|data: &[u8]| {
         2 => drop(roundtrip::<Snapshot>(chunks[0])),
         _ => drop(roundtrip::<Targets>(chunks[0])),
     }
+    set_parallel_threshold(threshold);
     run_ops(ops, &chunks);
 });
