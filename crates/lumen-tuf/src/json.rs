@@ -175,7 +175,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn str<'de: 'a>(&self, s: &str) -> &'a str {
+    /// A string serde_json could not borrow (it had escapes): copied into the arena; the text is
+    /// then not canonical as received.
+    fn copy_str(&self, s: &str) -> &'a str {
         self.clean.set(false);
         self.bump.alloc_str(s)
     }
@@ -252,7 +254,7 @@ impl<'de: 'a, 'a> Visitor<'de> for JVisitor<'_, 'a> {
         Ok(J::Str(v))
     }
     fn visit_str<E>(self, v: &str) -> Result<J<'a>, E> {
-        Ok(J::Str(self.cx.str(v)))
+        Ok(J::Str(self.cx.copy_str(v)))
     }
     fn visit_unit<E>(self) -> Result<J<'a>, E> {
         Ok(J::Null)
@@ -440,7 +442,7 @@ impl<'de: 'a, 'a> Visitor<'de> for KeyVisitor<'_, 'a> {
         Ok(v)
     }
     fn visit_str<E>(self, v: &str) -> Result<&'a str, E> {
-        Ok(self.cx.str(v))
+        Ok(self.cx.copy_str(v))
     }
 }
 

@@ -879,8 +879,10 @@ impl<T: Signed> Metadata<T> {
                 Ok(_) => malformed(role, "(top level)", "not UTF-8"),
             });
         };
-        if bytes.len() >= PARALLEL_THRESHOLD.load(Ordering::Relaxed) {
-            return Self::parse_and_verify_parallel(bytes, role, verify);
+        if bytes.len() >= PARALLEL_THRESHOLD.load(Ordering::Relaxed)
+            && let Some(parsed) = Self::parse_and_verify_parallel(bytes, role, &verify)
+        {
+            return parsed;
         }
         let bump = Bump::new();
         let top = parse_envelope(bytes, &bump).map_err(json_err)?;
@@ -922,17 +924,17 @@ impl<T: Signed> Metadata<T> {
     /// That check counts only if `signed` turns out canonical as received (clean here, no
     /// whitespace there); otherwise the signatures are checked again over the canonical encoding.
     /// Every error is this thread's: the other thread's parse of the same bytes is a shortcut.
-    fn parse_and_verify_parallel<F>(bytes: &str, role: &str, verify: F) -> Result<Parsed<T>>
+    /// `None` if no thread could be started (the caller then parses on one thread).
+    fn parse_and_verify_parallel<F>(
+        bytes: &str,
+        role: &str,
+        verify: &F,
+    ) -> Option<Result<Parsed<T>>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
-        let json_err = |source| TufError::Json {
-            role: role.to_owned(),
-            source,
-        };
         std::thread::scope(|scope| {
-            let verify = &verify;
-            let raw_check = scope.spawn(move || {
+            let raw_check = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let bump = Bump::new();
                 let (raw, members) = parse_envelope(bytes, &bump).ok()??;
                 let text = raw?.get();
@@ -941,52 +943,72 @@ impl<T: Signed> Metadata<T> {
                 let no_whitespace = crate::json::no_whitespace_outside_strings(text.as_bytes());
                 Some((text, no_whitespace, verify(text.as_bytes(), &sigs)))
             });
-            let bump = Bump::with_capacity(bytes.len());
-            let doc = crate::json::parse_document(bytes, &bump).map_err(json_err)?;
-            let Some((signed, members)) = doc else {
-                return Err(malformed(role, "(top level)", "must be an object"));
+            let Ok(raw_check) = raw_check else {
+                return None;
             };
-            let Some((signed_v, clean)) = signed else {
-                return Err(malformed(role, "signed", "missing"));
-            };
-            let mut top = Reader::new(role, String::new(), J::Obj(members))?;
-            let signatures = read_signatures(&mut top)?;
-            let unknown = top.rest();
-            let encoded = if clean {
-                None
-            } else {
-                Some(encode_signed(signed_v, role)?)
-            };
-            let signed = read_typed::<T>(signed_v, role)?;
-            let raw_check = raw_check
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            let canonical_signed = match (encoded, raw_check) {
-                (None, Some((text, true, result))) => {
-                    debug_assert_eq!(
-                        encode_signed(signed_v, role).ok().as_deref(),
-                        Some(text.as_bytes())
-                    );
-                    result?;
-                    text.as_bytes().to_vec()
-                }
-                (encoded, _) => {
-                    let canonical = match encoded {
-                        Some(e) => e,
-                        None => encode_signed(signed_v, role)?,
-                    };
-                    verify(&canonical, &signatures)?;
-                    canonical
-                }
-            };
-            Ok(Parsed {
-                metadata: Metadata {
-                    signed,
-                    signatures,
-                    unknown,
-                },
-                canonical_signed,
-            })
+            Some(Self::parse_beside(bytes, role, verify, raw_check))
+        })
+    }
+
+    /// This thread's half of [`Metadata::parse_and_verify_parallel`].
+    fn parse_beside<'s, F>(
+        bytes: &'s str,
+        role: &str,
+        verify: &F,
+        raw_check: std::thread::ScopedJoinHandle<'s, Option<(&'s str, bool, Result<()>)>>,
+    ) -> Result<Parsed<T>>
+    where
+        F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
+    {
+        let json_err = |source| TufError::Json {
+            role: role.to_owned(),
+            source,
+        };
+        let bump = Bump::with_capacity(bytes.len());
+        let doc = crate::json::parse_document(bytes, &bump).map_err(json_err)?;
+        let Some((signed, members)) = doc else {
+            return Err(malformed(role, "(top level)", "must be an object"));
+        };
+        let Some((signed_v, clean)) = signed else {
+            return Err(malformed(role, "signed", "missing"));
+        };
+        let mut top = Reader::new(role, String::new(), J::Obj(members))?;
+        let signatures = read_signatures(&mut top)?;
+        let unknown = top.rest();
+        let encoded = if clean {
+            None
+        } else {
+            Some(encode_signed(signed_v, role)?)
+        };
+        let signed = read_typed::<T>(signed_v, role)?;
+        let raw_check = raw_check
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let canonical_signed = match (encoded, raw_check) {
+            (None, Some((text, true, result))) => {
+                debug_assert_eq!(
+                    encode_signed(signed_v, role).ok().as_deref(),
+                    Some(text.as_bytes())
+                );
+                result?;
+                text.as_bytes().to_vec()
+            }
+            (encoded, _) => {
+                let canonical = match encoded {
+                    Some(e) => e,
+                    None => encode_signed(signed_v, role)?,
+                };
+                verify(&canonical, &signatures)?;
+                canonical
+            }
+        };
+        Ok(Parsed {
+            metadata: Metadata {
+                signed,
+                signatures,
+                unknown,
+            },
+            canonical_signed,
         })
     }
 
