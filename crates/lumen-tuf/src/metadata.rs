@@ -11,6 +11,7 @@ use crate::error::{Result, TufError, malformed};
 use crate::json::{J, Member, parse_envelope};
 use bumpalo::Bump;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -855,7 +856,10 @@ pub struct Parsed<T> {
 impl<T: Signed> Metadata<T> {
     /// Parses `bytes` as metadata of role type `T`; `role` names the file in errors.
     pub fn from_bytes(bytes: &[u8], role: &str) -> Result<Parsed<T>> {
-        Self::parse_and_verify(bytes, role, |_, _| Ok(()))
+        Self::parse_and_verify(bytes, role, |_, _| Ok(())).map(|(metadata, canonical)| Parsed {
+            metadata,
+            canonical_signed: canonical.into_owned(),
+        })
     }
 
     /// Parses `bytes` like [`Metadata::from_bytes`] and checks its signatures with `verify`
@@ -864,7 +868,14 @@ impl<T: Signed> Metadata<T> {
     /// writes it), the signatures are checked over the received bytes, without re-encoding;
     /// large files are parsed and checked on two threads at once (see
     /// `parse_and_verify_parallel`).
-    pub(crate) fn parse_and_verify<F>(bytes: &[u8], role: &str, verify: F) -> Result<Parsed<T>>
+    ///
+    /// Returns the metadata and the canonical bytes of `signed`: borrowed from `bytes` when they
+    /// are canonical as received (no copy of a multi-megabyte file), else the encoding.
+    pub(crate) fn parse_and_verify<'b, F>(
+        bytes: &'b [u8],
+        role: &str,
+        verify: F,
+    ) -> Result<(Metadata<T>, Cow<'b, [u8]>)>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -902,20 +913,20 @@ impl<T: Signed> Metadata<T> {
                 encode_signed(signed_v, role).ok().as_deref(),
                 Some(text.as_bytes())
             );
-            text.as_bytes().to_vec()
+            Cow::Borrowed(text.as_bytes())
         } else {
-            encode_signed(signed_v, role)?
+            Cow::Owned(encode_signed(signed_v, role)?)
         };
         let signed = read_typed::<T>(signed_v, role)?;
         verify(&canonical_signed, &signatures)?;
-        Ok(Parsed {
-            metadata: Metadata {
+        Ok((
+            Metadata {
                 signed,
                 signatures,
                 unknown,
             },
             canonical_signed,
-        })
+        ))
     }
 
     /// [`Metadata::parse_and_verify`] for large files, on two threads. This one parses the
@@ -925,11 +936,11 @@ impl<T: Signed> Metadata<T> {
     /// whitespace there); otherwise the signatures are checked again over the canonical encoding.
     /// Every error is this thread's: the other thread's parse of the same bytes is a shortcut.
     /// `None` if no thread could be started (the caller then parses on one thread).
-    fn parse_and_verify_parallel<F>(
-        bytes: &str,
+    fn parse_and_verify_parallel<'b, F>(
+        bytes: &'b str,
         role: &str,
         verify: &F,
-    ) -> Option<Result<Parsed<T>>>
+    ) -> Option<Result<(Metadata<T>, Cow<'b, [u8]>)>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -951,12 +962,12 @@ impl<T: Signed> Metadata<T> {
     }
 
     /// This thread's half of [`Metadata::parse_and_verify_parallel`].
-    fn parse_beside<'s, F>(
-        bytes: &'s str,
+    fn parse_beside<'scope, 'b, F>(
+        bytes: &'b str,
         role: &str,
         verify: &F,
-        raw_check: std::thread::ScopedJoinHandle<'s, Option<(&'s str, bool, Result<()>)>>,
-    ) -> Result<Parsed<T>>
+        raw_check: std::thread::ScopedJoinHandle<'scope, Option<(&'b str, bool, Result<()>)>>,
+    ) -> Result<(Metadata<T>, Cow<'b, [u8]>)>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -991,7 +1002,7 @@ impl<T: Signed> Metadata<T> {
                     Some(text.as_bytes())
                 );
                 result?;
-                text.as_bytes().to_vec()
+                Cow::Borrowed(text.as_bytes())
             }
             (encoded, _) => {
                 let canonical = match encoded {
@@ -999,17 +1010,17 @@ impl<T: Signed> Metadata<T> {
                     None => encode_signed(signed_v, role)?,
                 };
                 verify(&canonical, &signatures)?;
-                canonical
+                Cow::Owned(canonical)
             }
         };
-        Ok(Parsed {
-            metadata: Metadata {
+        Ok((
+            Metadata {
                 signed,
                 signatures,
                 unknown,
             },
             canonical_signed,
-        })
+        ))
     }
 
     /// `signed` as a JSON value (known fields plus the preserved unknown ones).
