@@ -875,7 +875,7 @@ impl<T: Signed> Metadata<T> {
         bytes: &'b [u8],
         role: &str,
         verify: F,
-    ) -> Result<(Metadata<T>, Cow<'b, [u8]>)>
+    ) -> Result<Checked<'b, T>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -940,7 +940,7 @@ impl<T: Signed> Metadata<T> {
         bytes: &'b str,
         role: &str,
         verify: &F,
-    ) -> Option<Result<(Metadata<T>, Cow<'b, [u8]>)>>
+    ) -> Option<Result<Checked<'b, T>>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -967,7 +967,7 @@ impl<T: Signed> Metadata<T> {
         role: &str,
         verify: &F,
         raw_check: std::thread::ScopedJoinHandle<'scope, Option<(&'b str, bool, Result<()>)>>,
-    ) -> Result<(Metadata<T>, Cow<'b, [u8]>)>
+    ) -> Result<Checked<'b, T>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
@@ -1064,6 +1064,10 @@ impl<T: Signed> Metadata<T> {
         serde_json::to_vec(&Value::Object(m)).unwrap_or_default()
     }
 }
+
+/// What [`Metadata::parse_and_verify`] returns: the metadata and the canonical bytes of `signed`
+/// (borrowed from the file when it was canonical as received).
+pub(crate) type Checked<'b, T> = (Metadata<T>, Cow<'b, [u8]>);
 
 /// Files at least this long are parsed and verified on two threads (see
 /// [`Metadata::parse_and_verify`]); below it a thread costs more than it saves.
