@@ -1848,3 +1848,42 @@ fn large_metadata_is_verified_on_both_paths() {
         client.assert_not_stored(&bad);
     }
 }
+
+/// Diamond with the same key on both paths: C is verified when reached through A; reaching it
+/// through B checks B's delegation again, over the canonical form re-derived from C's typed view
+/// (verified metadata keeps no copy of its bytes). C's file is pretty-printed and has an unknown
+/// field with escapes, so it is not canonical as received: the re-derived bytes must still be
+/// exactly what C's key signed, and C is trusted through B too.
+#[test]
+fn diamond_recheck_of_non_canonical_metadata_is_exact() {
+    let mut sim = RepoSim::new();
+    sim.delegate("targets", "A", &["*/*"], false);
+    sim.delegate("targets", "B", &["*/*"], false);
+    let c_key = sim.new_signer();
+    sim.add_delegation(
+        "A",
+        delegated_role("C", &[&c_key], &["via-a/*"], false),
+        std::slice::from_ref(&c_key),
+    );
+    sim.add_delegation(
+        "B",
+        delegated_role("C", &[&c_key], &["*/*"], false),
+        std::slice::from_ref(&c_key),
+    );
+    sim.targets_md("C").signed.common.unknown.insert(
+        "x-note".into(),
+        json!({"z": "line\nbreak \"quoted\" \u{e9}\\", "a": [1, -2]}),
+    );
+    sim.add_target("C", "via-a/x", b"x");
+    sim.add_target("C", "via-b/y", b"y");
+    sim.publish();
+    let v = sim.targets_md("C").signed.common.version;
+    let pretty = serde_json::to_vec_pretty(&to_json(sim.latest("C").unwrap())).unwrap();
+    sim.put_role("C", v, pretty.clone());
+
+    let client = Client::new(&sim);
+    let mut u = client.refresh(&sim).unwrap();
+    assert_eq!(u.get_targetinfo("via-a/x").unwrap().file, target_file(b"x"));
+    assert_eq!(u.get_targetinfo("via-b/y").unwrap().file, target_file(b"y"));
+    assert_eq!(client.stored("C"), Some(pretty));
+}
