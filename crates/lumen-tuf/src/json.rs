@@ -282,129 +282,78 @@ impl<'de: 'a, 'a> Visitor<'de> for JVisitor<'_, 'a> {
     }
 }
 
-/// The top level of a metadata file: `signed` as its raw text (so signatures can be checked over
-/// it as received when it is canonical), every other member parsed. `None` when the top level is
-/// not an object.
-pub(crate) type Envelope<'a, 'de> = Option<(Option<&'de RawValue>, &'a [Member<'a>])>;
+/// `signed` as [`parse_top`] found it.
+pub(crate) enum Signed<'a, 'de> {
+    Missing,
+    /// Its raw text (so signatures can be checked over it as received when it is canonical).
+    Raw(&'de RawValue),
+    /// Its tree, and whether it is clean (see [`parse_checked`]; whitespace is not looked at).
+    Tree(J<'a>, bool),
+}
 
-/// Parses the top level of a metadata file into `bump` (see [`Envelope`]).
-pub(crate) fn parse_envelope<'de: 'a, 'a>(
+/// The top level of a metadata file: `signed`, and every other member parsed. `None` when the
+/// top level is not an object.
+pub(crate) type Top<'a, 'de> = Option<(Signed<'a, 'de>, &'a [Member<'a>])>;
+
+/// Parses the top level of a metadata file into `bump`, `signed` as its raw text (`raw`: a pass
+/// that builds nothing for it) or as a tree.
+pub(crate) fn parse_top<'de: 'a, 'a>(
     text: &'de str,
     bump: &'a Bump,
-) -> serde_json::Result<Envelope<'a, 'de>> {
+    raw: bool,
+) -> serde_json::Result<Top<'a, 'de>> {
     let cx = Ctx::new(bump);
     let mut de = serde_json::Deserializer::from_str(text);
-    let env = (&mut de).deserialize_any(EnvelopeVisitor { cx: &cx })?;
+    let top = (&mut de).deserialize_any(TopVisitor { cx: &cx, raw })?;
     de.end()?;
-    Ok(env)
+    Ok(top)
 }
 
-/// A whole metadata file parsed in one pass: `signed` with whether it is clean (see
-/// [`parse_checked`]; whitespace is not looked at), and the other top-level members. `None`
-/// when the top level is not an object.
-pub(crate) type Document<'a> = Option<(Option<(J<'a>, bool)>, &'a [Member<'a>])>;
-
-/// Parses a whole metadata file into `bump` (see [`Document`]).
-pub(crate) fn parse_document<'a>(
-    text: &'a str,
-    bump: &'a Bump,
-) -> serde_json::Result<Document<'a>> {
-    let cx = Ctx::new(bump);
-    let mut de = serde_json::Deserializer::from_str(text);
-    let doc = (&mut de).deserialize_any(DocumentVisitor { cx: &cx })?;
-    de.end()?;
-    Ok(doc)
-}
-
-struct DocumentVisitor<'c, 'a> {
+struct TopVisitor<'c, 'a> {
     cx: &'c Ctx<'a>,
+    raw: bool,
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for DocumentVisitor<'_, 'a> {
-    type Value = Document<'a>;
+impl<'de: 'a, 'a> Visitor<'de> for TopVisitor<'_, 'a> {
+    type Value = Top<'a, 'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a metadata object")
     }
-    fn visit_bool<E>(self, _: bool) -> Result<Document<'a>, E> {
+    fn visit_bool<E>(self, _: bool) -> Result<Top<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_i64<E>(self, _: i64) -> Result<Document<'a>, E> {
+    fn visit_i64<E>(self, _: i64) -> Result<Top<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_u64<E>(self, _: u64) -> Result<Document<'a>, E> {
+    fn visit_u64<E>(self, _: u64) -> Result<Top<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_f64<E>(self, _: f64) -> Result<Document<'a>, E> {
+    fn visit_f64<E>(self, _: f64) -> Result<Top<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_str<E>(self, _: &str) -> Result<Document<'a>, E> {
+    fn visit_str<E>(self, _: &str) -> Result<Top<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_unit<E>(self) -> Result<Document<'a>, E> {
+    fn visit_unit<E>(self) -> Result<Top<'a, 'de>, E> {
         Ok(None)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Document<'a>, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top<'a, 'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(None)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Document<'a>, A::Error> {
-        let mut signed = None;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top<'a, 'de>, A::Error> {
+        let mut signed = Signed::Missing;
         let start = self.cx.members.borrow().len();
         while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {
-            if k == "signed" {
-                // Cleanliness of `signed` alone; a duplicate `signed`: the last one wins.
+            // A duplicate `signed`: the last one wins, as for every other member.
+            if k == "signed" && self.raw {
+                signed = Signed::Raw(map.next_value::<&'de RawValue>()?);
+            } else if k == "signed" {
+                // Cleanliness of `signed` alone.
                 let outer = self.cx.clean.replace(true);
                 let v = map.next_value_seed(JSeed { cx: self.cx })?;
-                signed = Some((v, self.cx.clean.replace(outer)));
-            } else {
-                let v = map.next_value_seed(JSeed { cx: self.cx })?;
-                self.cx.members.borrow_mut().push((k, v));
-            }
-        }
-        Ok(Some((signed, self.cx.finish_object(start))))
-    }
-}
-
-struct EnvelopeVisitor<'c, 'a> {
-    cx: &'c Ctx<'a>,
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for EnvelopeVisitor<'_, 'a> {
-    type Value = Envelope<'a, 'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a metadata object")
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Envelope<'a, 'de>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Envelope<'a, 'de>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Envelope<'a, 'de>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Envelope<'a, 'de>, E> {
-        Ok(None)
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Envelope<'a, 'de>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E>(self) -> Result<Envelope<'a, 'de>, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Envelope<'a, 'de>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'a, 'de>, A::Error> {
-        let mut signed = None;
-        let start = self.cx.members.borrow().len();
-        while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {
-            if k == "signed" {
-                // A duplicate `signed`: the last one wins, as for every other member.
-                signed = Some(map.next_value::<&'de RawValue>()?);
+                signed = Signed::Tree(v, self.cx.clean.replace(outer));
             } else {
                 let v = map.next_value_seed(JSeed { cx: self.cx })?;
                 self.cx.members.borrow_mut().push((k, v));

@@ -8,7 +8,7 @@
 
 use crate::canonical;
 use crate::error::{Result, TufError, malformed};
-use crate::json::{J, Member, parse_envelope};
+use crate::json::{J, Member, Signed as JsonSigned, parse_top};
 use bumpalo::Bump;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -896,11 +896,11 @@ impl<T: Signed> Metadata<T> {
             return parsed;
         }
         let bump = Bump::new();
-        let top = parse_envelope(bytes, &bump).map_err(json_err)?;
-        let Some((raw, members)) = top else {
+        let top = parse_top(bytes, &bump, true).map_err(json_err)?;
+        let Some((signed, members)) = top else {
             return Err(malformed(role, "(top level)", "must be an object"));
         };
-        let Some(raw) = raw else {
+        let JsonSigned::Raw(raw) = signed else {
             return Err(malformed(role, "signed", "missing"));
         };
         let mut top = Reader::new(role, String::new(), J::Obj(members))?;
@@ -947,8 +947,10 @@ impl<T: Signed> Metadata<T> {
         std::thread::scope(|scope| {
             let raw_check = std::thread::Builder::new().spawn_scoped(scope, move || {
                 let bump = Bump::new();
-                let (raw, members) = parse_envelope(bytes, &bump).ok()??;
-                let text = raw?.get();
+                let (JsonSigned::Raw(raw), members) = parse_top(bytes, &bump, true).ok()?? else {
+                    return None;
+                };
+                let text = raw.get();
                 let mut top = Reader::new(role, String::new(), J::Obj(members)).ok()?;
                 let sigs = read_signatures(&mut top).ok()?;
                 let no_whitespace = crate::json::no_whitespace_outside_strings(text.as_bytes());
@@ -976,11 +978,11 @@ impl<T: Signed> Metadata<T> {
             source,
         };
         let bump = Bump::with_capacity(bytes.len());
-        let doc = crate::json::parse_document(bytes, &bump).map_err(json_err)?;
-        let Some((signed, members)) = doc else {
+        let top = parse_top(bytes, &bump, false).map_err(json_err)?;
+        let Some((signed, members)) = top else {
             return Err(malformed(role, "(top level)", "must be an object"));
         };
-        let Some((signed_v, clean)) = signed else {
+        let JsonSigned::Tree(signed_v, clean) = signed else {
             return Err(malformed(role, "signed", "missing"));
         };
         let mut top = Reader::new(role, String::new(), J::Obj(members))?;
