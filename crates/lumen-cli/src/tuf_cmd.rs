@@ -383,7 +383,7 @@ fn read_manifest(path: &Path) -> Result<Vec<BulkTarget>, CliError> {
                 .caused_by(&e)
                 .hint(r#"one JSON object per line: {"path": "a/b.tgz", "length": 123, "hashes": {"sha256": "…", "sha512": "…"}}"#)
         })?;
-        out.push((m.path, m.length, m.hashes));
+        out.push((m.path, m.length, m.hashes.into()));
     }
     Ok(out)
 }

@@ -1,8 +1,8 @@
 //! Checking every listed hash of a file while it streams past.
 
 use crate::error::{Mismatch, Result, TufError};
+use crate::metadata::Hashes;
 use sha2::Digest as _;
-use std::collections::BTreeMap;
 
 enum Algo {
     Sha224(sha2::Sha224),
@@ -19,7 +19,7 @@ pub(crate) struct MultiHasher<'a> {
 impl<'a> MultiHasher<'a> {
     /// Fails with [`Mismatch::UnsupportedAlgorithm`] if any listed algorithm is unknown: a hash
     /// the client cannot check is not silently skipped.
-    pub(crate) fn new(hashes: &'a BTreeMap<String, String>, what: &str) -> Result<Self> {
+    pub(crate) fn new(hashes: &'a Hashes, what: &str) -> Result<Self> {
         let mut items = Vec::with_capacity(hashes.len());
         for (name, expected) in hashes {
             let algo = match name.as_str() {

@@ -277,6 +277,110 @@ impl Signed for Root {
     }
 }
 
+/// A `hashes` object: algorithm → hex digest, sorted by algorithm, each algorithm once (the
+/// last one wins, as for any JSON object). Its methods are those of the `BTreeMap` it replaces.
+///
+/// A sorted vector, not a `BTreeMap`: a `BTreeMap` allocates a node of eleven key and value slots
+/// (544 bytes for `String`s) even for the single entry most lists have, and a repository of
+/// millions of targets holds one per target.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hashes(Vec<(String, String)>);
+
+impl Hashes {
+    /// No hashes.
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Sets the digest of `alg`, returning the one it replaces.
+    pub fn insert(&mut self, alg: String, digest: String) -> Option<String> {
+        match self.0.binary_search_by(|(a, _)| a.as_str().cmp(&alg)) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, digest)),
+            Err(i) => {
+                self.0.insert(i, (alg, digest));
+                None
+            }
+        }
+    }
+
+    /// Removes `alg`, returning its digest.
+    pub fn remove(&mut self, alg: &str) -> Option<String> {
+        let i = self.0.binary_search_by(|(a, _)| a.as_str().cmp(alg)).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// The digest of `alg`.
+    pub fn get(&self, alg: &str) -> Option<&String> {
+        self.0
+            .binary_search_by(|(a, _)| a.as_str().cmp(alg))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// Whether `alg` is listed.
+    pub fn contains_key(&self, alg: &str) -> bool {
+        self.get(alg).is_some()
+    }
+
+    /// (algorithm, digest) pairs, by algorithm.
+    pub fn iter(&self) -> std::iter::Map<std::slice::Iter<'_, (String, String)>, PairRef> {
+        self.0.iter().map(pair_ref)
+    }
+
+    /// The algorithms, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(a, _)| a)
+    }
+
+    /// The digests, by algorithm.
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(_, d)| d)
+    }
+
+    /// How many are listed.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none is listed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The function [`Hashes::iter`] maps entries with.
+pub type PairRef = for<'a> fn(&'a (String, String)) -> (&'a String, &'a String);
+
+fn pair_ref(p: &(String, String)) -> (&String, &String) {
+    (&p.0, &p.1)
+}
+
+impl FromIterator<(String, String)> for Hashes {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut h = Hashes::new();
+        for (alg, digest) in iter {
+            h.insert(alg, digest);
+        }
+        h
+    }
+}
+
+impl From<BTreeMap<String, String>> for Hashes {
+    fn from(m: BTreeMap<String, String>) -> Self {
+        // Already sorted and unique.
+        Self(m.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Hashes {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, String)>, PairRef>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// A `meta` entry: a metadata file's version and optionally its length and hashes (spec §4.4).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetaFile {
@@ -285,7 +389,7 @@ pub struct MetaFile {
     /// Its length in bytes, if listed.
     pub length: Option<u64>,
     /// Its hashes (algorithm → hex), if listed.
-    pub hashes: Option<BTreeMap<String, String>>,
+    pub hashes: Option<Hashes>,
     /// Other fields.
     pub unknown: Fields,
 }
@@ -410,7 +514,7 @@ pub struct TargetFile {
     /// Length in bytes.
     pub length: u64,
     /// Hashes, algorithm → hex (non-empty).
-    pub hashes: BTreeMap<String, String>,
+    pub hashes: Hashes,
     /// Other fields, `custom` included.
     pub unknown: Fields,
 }
@@ -1172,7 +1276,7 @@ fn strings(v: &[String]) -> Value {
     Value::Array(v.iter().cloned().map(Value::String).collect())
 }
 
-fn hashes_value(h: &BTreeMap<String, String>) -> Value {
+fn hashes_value(h: &Hashes) -> Value {
     Value::Object(
         h.iter()
             .map(|(k, v)| (k.clone(), Value::String(v.clone())))
@@ -1496,7 +1600,7 @@ impl<'a, 'j> Reader<'a, 'j> {
         }
     }
 
-    fn hashes_from(&self, v: J<'j>, key: &str) -> Result<BTreeMap<String, String>> {
+    fn hashes_from(&self, v: J<'j>, key: &str) -> Result<Hashes> {
         let J::Obj(m) = v else {
             return Err(malformed(self.role, self.path(key), "must be an object"));
         };
@@ -1530,6 +1634,28 @@ impl<'a, 'j> Reader<'a, 'j> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// `Hashes` behaves like the `BTreeMap` it replaced: sorted by algorithm, one digest per
+    /// algorithm (the last inserted wins), and lookups by name.
+    #[test]
+    fn hashes_is_a_sorted_map() {
+        let mut h: Hashes = [("sha512", "b"), ("sha256", "a"), ("sha512", "c")]
+            .into_iter()
+            .map(|(a, d)| (a.to_owned(), d.to_owned()))
+            .collect();
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.keys().collect::<Vec<_>>(), ["sha256", "sha512"]);
+        assert_eq!(h.get("sha512").map(String::as_str), Some("c"));
+        assert_eq!(h.insert("sha224".into(), "x".into()), None);
+        assert_eq!(h.insert("sha256".into(), "y".into()), Some("a".to_owned()));
+        let pairs: Vec<(&String, &String)> = (&h).into_iter().collect();
+        assert_eq!(pairs.len(), 3);
+        assert!(pairs.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(h.remove("sha224"), Some("x".to_owned()));
+        assert!(!h.contains_key("sha224") && h.get("md5").is_none());
+        let m: BTreeMap<String, String> = h.iter().map(|(a, d)| (a.clone(), d.clone())).collect();
+        assert_eq!(Hashes::from(m), h);
+    }
 
     /// The whole file is checked for UTF-8 once; bytes that are not UTF-8 (in a string, or
     /// anywhere) are a JSON error, never accepted or a panic, on both parse paths.

@@ -12,7 +12,6 @@ use lumen_tuf::keys::DangerousHmacSecrets;
 use lumen_tuf::metadata::{Metadata, PathScope, Root, Targets};
 use lumen_tuf::store::DirStore;
 use lumen_tuf::{TufError, Updater, UpdaterConfig};
-use std::collections::BTreeMap;
 use std::path::Path;
 
 fn now() -> i64 {
@@ -980,7 +979,7 @@ fn pep458_scale() {
         let dir = tempfile::tempdir().unwrap();
         // Target descriptions as a registry would have them (hashes already known).
         let t0 = std::time::Instant::now();
-        let items: Vec<(String, u64, BTreeMap<String, String>)> = (0..targets)
+        let items: Vec<lumen_tuf::editor::BulkTarget> = (0..targets)
             .map(|i| {
                 let f = fake_file(i);
                 (

@@ -8,7 +8,7 @@
 
 use lumen_crypto::ed25519::Ed25519SigningKey;
 use lumen_tuf::editor::{InitOptions, Keyring, Repository, RoleSpec, Signer};
-use std::collections::BTreeMap;
+use lumen_tuf::metadata::Hashes;
 use std::time::Instant;
 
 fn main() {
@@ -58,11 +58,11 @@ fn main() {
     let synthetic = (0..n.saturating_sub(1)).map(|i| {
         let path = format!("packages/{:02x}/pkg-{i}/pkg-{i}-1.0.tar.gz", i % 256);
         let digest = lumen_crypto::encoding::hex_encode(&lumen_crypto::hash::sha256(path.as_bytes()));
-        let mut hashes = BTreeMap::new();
+        let mut hashes = Hashes::new();
         hashes.insert("sha256".to_owned(), digest);
         (path, 1000 + i % 100_000, hashes)
     });
-    let mut sample_hashes = BTreeMap::new();
+    let mut sample_hashes = Hashes::new();
     sample_hashes.insert("sha256".to_owned(), sha256.clone());
     sample_hashes.insert("sha512".to_owned(), sha512.clone());
     let all = synthetic.chain(std::iter::once((sample.clone(), content.len() as u64, sample_hashes)));

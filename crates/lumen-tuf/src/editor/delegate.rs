@@ -6,7 +6,7 @@ use super::target::{check_hashes, check_target_path, store_target};
 use super::write::cpu_threads;
 use super::{Repository, Stage, empty_metadata};
 use crate::metadata::{
-    Common, DelegatedRole, DelegatedRoles, Delegations, Fields, Key, Metadata, PathScope,
+    Common, DelegatedRole, DelegatedRoles, Delegations, Fields, Hashes, Key, Metadata, PathScope,
     SuccinctRoles, TOP_LEVEL_ROLES, TargetFile, Targets,
 };
 use crate::{Result, TufError};
@@ -23,7 +23,7 @@ const BULK_CHUNK: usize = 1 << 16;
 
 /// A target for [`Repository::add_targets_bulk`]: its path, length and hashes
 /// (algorithm → lowercase hex).
-pub type BulkTarget = (String, u64, BTreeMap<String, String>);
+pub type BulkTarget = (String, u64, Hashes);
 
 /// New entries of one role, as added by [`Repository::add_targets_bulk`].
 type Bucket = Vec<(String, TargetFile)>;

@@ -90,8 +90,8 @@ pub use target::{check_target_path, hash_target_file, target_file, target_locati
 
 use crate::keys::{DangerousHmacSecrets, Delegation, verify_threshold};
 use crate::metadata::{
-    Common, Fields, MetaFile, Metadata, Role, Root, Signed, Snapshot, SuccinctRoles, Targets,
-    Timestamp, format_time,
+    Common, Fields, Hashes, MetaFile, Metadata, Role, Root, Signed, Snapshot, SuccinctRoles,
+    Targets, Timestamp, format_time,
 };
 use crate::store::quote_role;
 use crate::{Result, TufError};
@@ -1101,7 +1101,7 @@ impl Repository {
                     format!("{}.json", quote_role(name))
                 };
                 let (length, hashes) = if with_hashes {
-                    let mut h = BTreeMap::new();
+                    let mut h = Hashes::new();
                     h.insert(
                         "sha256".to_owned(),
                         hex_encode(&lumen_crypto::hash::sha256(&bytes)),
@@ -1158,7 +1158,7 @@ impl Repository {
                 "snapshot.json".to_owned()
             };
             write_file(&mdir.join(name), &bytes)?;
-            let mut ts_meta_hashes = BTreeMap::new();
+            let mut ts_meta_hashes = Hashes::new();
             ts_meta_hashes.insert(
                 "sha256".to_owned(),
                 hex_encode(&lumen_crypto::hash::sha256(&bytes)),

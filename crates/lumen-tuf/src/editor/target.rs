@@ -1,10 +1,9 @@
 //! Target paths, target descriptions, and target files on disk.
 
-use crate::metadata::{Fields, TargetFile};
+use crate::metadata::{Fields, Hashes, TargetFile};
 use crate::{Result, TufError};
 use lumen_crypto::encoding::hex_encode;
 use lumen_crypto::hash::{Hasher as _, Sha256Hasher, Sha512Hasher};
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -56,7 +55,7 @@ fn hex_len(algorithm: &str) -> Option<usize> {
 
 /// Checks a target's `hashes`: at least one, each a supported algorithm with a lowercase hex
 /// digest of the right length.
-pub(crate) fn check_hashes(path: &str, hashes: &BTreeMap<String, String>) -> Result<()> {
+pub(crate) fn check_hashes(path: &str, hashes: &Hashes) -> Result<()> {
     if hashes.is_empty() {
         return Err(refuse(path, "needs at least one hash"));
     }
@@ -82,7 +81,7 @@ pub(crate) fn check_hashes(path: &str, hashes: &BTreeMap<String, String>) -> Res
 
 /// A target description with SHA-256 and SHA-512 from the digests' hex.
 pub fn target_file(length: u64, sha256_hex: String, sha512_hex: String) -> TargetFile {
-    let mut hashes = BTreeMap::new();
+    let mut hashes = Hashes::new();
     hashes.insert("sha256".to_owned(), sha256_hex);
     hashes.insert("sha512".to_owned(), sha512_hex);
     TargetFile {
@@ -230,7 +229,7 @@ mod tests {
         let mut upper = good.hashes.clone();
         upper.insert("sha256".into(), "A".repeat(64));
         assert!(check_hashes("x", &upper).is_err());
-        assert!(check_hashes("x", &BTreeMap::new()).is_err());
+        assert!(check_hashes("x", &Hashes::new()).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! are on disk.
 
 use crate::canonical;
-use crate::metadata::{Fields, Metadata, Signature, TargetFile, Targets};
+use crate::metadata::{Fields, Hashes, Metadata, Signature, TargetFile, Targets};
 use crate::{Result, TufError};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -288,7 +288,7 @@ fn put_u64(out: &mut Vec<u8>, mut n: u64) {
 }
 
 /// Appends a `hashes` object (a `BTreeMap`, so already in key order).
-fn put_hashes(out: &mut Vec<u8>, h: &BTreeMap<String, String>) {
+fn put_hashes(out: &mut Vec<u8>, h: &Hashes) {
     out.push(b'{');
     for (j, (alg, hex)) in h.iter().enumerate() {
         if j > 0 {
@@ -307,7 +307,7 @@ enum Member<'a> {
     Str(&'a str),
     Number(u64),
     Targets(&'a BTreeMap<String, TargetFile>),
-    Hashes(&'a BTreeMap<String, String>),
+    Hashes(&'a Hashes),
 }
 
 fn put_object(role: &str, out: &mut Vec<u8>, mut members: Vec<(&str, Member<'_>)>) -> Result<()> {

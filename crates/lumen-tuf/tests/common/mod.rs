@@ -23,9 +23,9 @@ use lumen_crypto::hash::{sha256, sha512};
 use lumen_tuf::fetch::Fetcher;
 use lumen_tuf::keys::{DangerousHmacSecrets, HMAC_SHA256};
 use lumen_tuf::metadata::{
-    Common, DelegatedRole, DelegatedRoles, Delegations, Expires, Fields, Key, MetaFile, Metadata,
-    PathScope, Role, Root, Signature, Signed, Snapshot, SuccinctRoles, TargetFile, Targets,
-    Timestamp,
+    Common, DelegatedRole, DelegatedRoles, Delegations, Expires, Fields, Hashes, Key, MetaFile,
+    Metadata, PathScope, Role, Root, Signature, Signed, Snapshot, SuccinctRoles, TargetFile,
+    Targets, Timestamp,
 };
 use lumen_tuf::store::{DirStore, quote_role};
 use lumen_tuf::{FetchError, TufError, Updater, UpdaterConfig};
@@ -327,7 +327,7 @@ pub fn delegated_role(
 
 /// A target description of `content` with SHA-256 and SHA-512.
 pub fn target_file(content: &[u8]) -> TargetFile {
-    let mut hashes = BTreeMap::new();
+    let mut hashes = Hashes::new();
     hashes.insert("sha256".to_owned(), sha256_hex(content));
     hashes.insert("sha512".to_owned(), hex_encode(&sha512(content)));
     TargetFile {
@@ -689,7 +689,7 @@ impl RepoSim {
         let mut m = MetaFile::new(version);
         if self.meta_hashes {
             m.length = Some(bytes.len() as u64);
-            let mut h = BTreeMap::new();
+            let mut h = Hashes::new();
             h.insert("sha256".to_owned(), sha256_hex(bytes));
             m.hashes = Some(h);
         }
