@@ -287,7 +287,7 @@ fn put_u64(out: &mut Vec<u8>, mut n: u64) {
     out.extend_from_slice(&buf[i..]);
 }
 
-/// Appends a `hashes` object (a `BTreeMap`, so already in key order).
+/// Appends a `hashes` object (`Hashes` is sorted, so already in key order).
 fn put_hashes(out: &mut Vec<u8>, h: &Hashes) {
     out.push(b'{');
     for (j, (alg, hex)) in h.iter().enumerate() {
