@@ -2,8 +2,8 @@
 //! ([`bumpalo::Bump`]), with strings borrowed from the input where they have no escapes, and
 //! objects as slices of members sorted by key (duplicates resolved as JSON parsers do: the last
 //! one wins). Building it costs no map insertions and no allocation per node, freeing it is
-//! freeing the arena, canonical encoding needs no sorting, and the typed readers look members up
-//! by binary search. Fields the typed model does not know are converted to `serde_json::Value`
+//! freeing the arena, canonical encoding needs no sorting, and the typed readers find members in
+//! sorted slices. Fields the typed model does not know are converted to `serde_json::Value`
 //! (see [`J::into_value`]).
 //!
 //! [`parse_checked`] also says whether the text already is canonical JSON, so signatures can be
