@@ -10,6 +10,7 @@ use crate::canonical;
 use crate::error::{Result, TufError, malformed};
 use crate::json::{J, Member, Signed as JsonSigned, parse_top};
 use bumpalo::Bump;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -17,6 +18,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Fields of a JSON object that this crate does not interpret (kept verbatim).
 pub type Fields = Map<String, Value>;
+
+mod plain;
 
 /// The specification version this crate writes.
 pub const SPEC_VERSION: &str = "1.0.34";
@@ -115,6 +118,12 @@ pub trait Signed: Sized + Clone {
     /// Writes the role-specific fields.
     #[doc(hidden)]
     fn write(&self, out: &mut Fields);
+    /// Reads `signed` from its text without a parse tree when it is plain (see `plain.rs`):
+    /// `None` sends it to the general reader. Only the large roles (snapshot, targets) have one.
+    #[doc(hidden)]
+    fn read_plain(_text: &str) -> Option<Self> {
+        None
+    }
 }
 
 /// A public key as listed in `keys` (spec §4.2). The keyid is the map key, not stored here.
@@ -480,6 +489,9 @@ pub struct Snapshot {
 
 impl Signed for Snapshot {
     const TYPE: &'static str = "snapshot";
+    fn read_plain(text: &str) -> Option<Self> {
+        plain::read(text)
+    }
     fn common(&self) -> &Common {
         &self.common
     }
@@ -566,6 +578,9 @@ pub struct Targets {
 
 impl Signed for Targets {
     const TYPE: &'static str = "targets";
+    fn read_plain(text: &str) -> Option<Self> {
+        plain::read(text)
+    }
     fn common(&self) -> &Common {
         &self.common
     }
@@ -1011,6 +1026,20 @@ impl<T: Signed> Metadata<T> {
         let signatures = read_signatures(&mut top)?;
         let unknown = top.rest();
         let text = raw.get();
+        if let Some(signed) = crate::json::no_whitespace_outside_strings(text.as_bytes())
+            .then(|| T::read_plain(text))
+            .flatten()
+        {
+            verify(text.as_bytes(), &signatures)?;
+            return Ok((
+                Metadata {
+                    signed,
+                    signatures,
+                    unknown,
+                },
+                Cow::Borrowed(text.as_bytes()),
+            ));
+        }
         let (signed_v, canonical) = crate::json::parse_checked(text, &bump).map_err(json_err)?;
         let canonical_signed = if canonical {
             debug_assert_eq!(
@@ -1033,13 +1062,17 @@ impl<T: Signed> Metadata<T> {
         ))
     }
 
-    /// [`Metadata::parse_and_verify`] for large files, on two threads. This one parses the
-    /// whole file in one pass and reads the typed view; the other finds the raw text of `signed`
-    /// (serde_json's `RawValue`: a pass that builds nothing) and checks the signatures over it.
-    /// That check counts only if `signed` turns out canonical as received (clean here, no
-    /// whitespace there); otherwise the signatures are checked again over the canonical encoding.
-    /// Every error is this thread's: the other thread's parse of the same bytes is a shortcut.
-    /// `None` if no thread could be started (the caller then parses on one thread).
+    /// [`Metadata::parse_and_verify`] for large files, on two threads: this one reads the typed
+    /// view, the other checks the signatures over the text of `signed` as received.
+    ///
+    /// The other thread finds that text without parsing it when the file is laid out as
+    /// canonical JSON orders it (`{"signatures":[…],"signed":{…}}`, see [`split_envelope`]),
+    /// else by a pass that builds nothing (serde_json's `RawValue`). Its check counts only if
+    /// this thread confirms the text is `signed`, canonical as received: by reading it whole as
+    /// plain metadata, or by parsing the file and finding it clean. Otherwise the signatures are
+    /// checked again here, over the canonical encoding. Every error is this thread's: the other
+    /// thread's work is a shortcut. `None` if no thread could be started (the caller then parses
+    /// on one thread).
     fn parse_and_verify_parallel<'b, F>(
         bytes: &'b str,
         role: &str,
@@ -1048,35 +1081,77 @@ impl<T: Signed> Metadata<T> {
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
+        let envelope = split_envelope(bytes);
         std::thread::scope(|scope| {
-            let raw_check = std::thread::Builder::new().spawn_scoped(scope, move || {
-                let bump = Bump::new();
-                let (JsonSigned::Raw(raw), members) = parse_top(bytes, &bump, true).ok()?? else {
-                    return None;
+            let check = std::thread::Builder::new().spawn_scoped(scope, move || {
+                let (text, sigs, assumed) = match envelope {
+                    Some((sigs, signed)) => (signed, signatures_from(sigs, role).ok()?, true),
+                    None => {
+                        let bump = Bump::new();
+                        let (JsonSigned::Raw(raw), members) =
+                            parse_top(bytes, &bump, true).ok()??
+                        else {
+                            return None;
+                        };
+                        let mut top = Reader::new(role, String::new(), J::Obj(members)).ok()?;
+                        (raw.get(), read_signatures(&mut top).ok()?, false)
+                    }
                 };
-                let text = raw.get();
-                let mut top = Reader::new(role, String::new(), J::Obj(members)).ok()?;
-                let sigs = read_signatures(&mut top).ok()?;
-                let no_whitespace = crate::json::no_whitespace_outside_strings(text.as_bytes());
-                Some((text, no_whitespace, verify(text.as_bytes(), &sigs)))
+                // With whitespace the text is not what was signed: the result would be unused.
+                if !crate::json::no_whitespace_outside_strings(text.as_bytes()) {
+                    return None;
+                }
+                Some(OtherCheck {
+                    text,
+                    assumed,
+                    result: verify(text.as_bytes(), &sigs),
+                })
             });
-            let Ok(raw_check) = raw_check else {
+            let Ok(check) = check else {
                 return None;
             };
-            Some(Self::parse_beside(bytes, role, verify, raw_check))
+            Some(Self::parse_beside(bytes, role, verify, envelope, check))
         })
     }
 
-    /// This thread's half of [`Metadata::parse_and_verify_parallel`].
+    /// This thread's half of [`Metadata::parse_and_verify_parallel`]. A file laid out as
+    /// `{"signatures":[…],"signed":{…}}` whose `signed` is plain (see `plain.rs`) is read
+    /// without a tree; anything else, errors included, the general way.
     fn parse_beside<'scope, 'b, F>(
         bytes: &'b str,
         role: &str,
         verify: &F,
-        raw_check: std::thread::ScopedJoinHandle<'scope, Option<(&'b str, bool, Result<()>)>>,
+        envelope: Option<(&'b str, &'b str)>,
+        check: std::thread::ScopedJoinHandle<'scope, Option<OtherCheck<'b>>>,
     ) -> Result<Checked<'b, T>>
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
+        let join = |check: std::thread::ScopedJoinHandle<'scope, Option<OtherCheck<'b>>>| {
+            check
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p))
+        };
+        if let Some((sigs_text, text)) = envelope
+            && crate::json::no_whitespace_outside_strings(text.as_bytes())
+            && let Some(signed) = T::read_plain(text)
+            && let Ok(signatures) = signatures_from(sigs_text, role)
+        {
+            // `signed` parsed as one whole object: the file is exactly those two members, and
+            // `text` is `signed` as received, canonical.
+            match join(check) {
+                Some(c) if std::ptr::eq(c.text, text) => c.result?,
+                _ => verify(text.as_bytes(), &signatures)?,
+            }
+            return Ok((
+                Metadata {
+                    signed,
+                    signatures,
+                    unknown: Fields::new(),
+                },
+                Cow::Borrowed(text.as_bytes()),
+            ));
+        }
         let json_err = |source| TufError::Json {
             role: role.to_owned(),
             source,
@@ -1098,17 +1173,16 @@ impl<T: Signed> Metadata<T> {
             Some(encode_signed(signed_v, role)?)
         };
         let signed = read_typed::<T>(signed_v, role)?;
-        let raw_check = raw_check
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        let canonical_signed = match (encoded, raw_check) {
-            (None, Some((text, true, result))) => {
+        let canonical_signed = match (encoded, join(check)) {
+            // The other thread found `signed` by parsing the file (not by assuming its layout)
+            // and it is canonical as received: its check stands.
+            (None, Some(c)) if !c.assumed => {
                 debug_assert_eq!(
                     encode_signed(signed_v, role).ok().as_deref(),
-                    Some(text.as_bytes())
+                    Some(c.text.as_bytes())
                 );
-                result?;
-                Cow::Borrowed(text.as_bytes())
+                c.result?;
+                Cow::Borrowed(c.text.as_bytes())
             }
             (encoded, _) => {
                 let canonical = match encoded {
@@ -1186,6 +1260,41 @@ static PARALLEL_THRESHOLD: AtomicUsize = AtomicUsize::new(PARALLEL_VERIFY_MIN);
 #[doc(hidden)]
 pub fn set_parallel_threshold(bytes: usize) {
     PARALLEL_THRESHOLD.store(bytes, Ordering::Relaxed);
+}
+
+/// The other thread's check in [`Metadata::parse_and_verify_parallel`]: the text it checked the
+/// signatures over (without whitespace outside strings), and whether it found that text by
+/// [`split_envelope`] (an assumption about the file's layout that only a plain read confirms)
+/// rather than by parsing the file.
+struct OtherCheck<'b> {
+    text: &'b str,
+    assumed: bool,
+    result: Result<()>,
+}
+
+/// The texts of `signatures` and `signed` when the file is laid out as canonical JSON orders its
+/// members, `{"signatures":[…],"signed":{…}}`, found by parsing only the signatures: the rest
+/// up to the closing brace is taken to be `signed`. That holds if and only if it then parses as
+/// one whole object, which the caller checks.
+fn split_envelope(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix(r#"{"signatures":"#)?;
+    let mut stream = serde_json::Deserializer::from_str(rest).into_iter::<&RawValue>();
+    let sigs = stream.next()?.ok()?;
+    let signed = rest[stream.byte_offset()..]
+        .strip_prefix(r#","signed":"#)?
+        .strip_suffix('}')?;
+    Some((sigs.get(), signed))
+}
+
+/// The signatures listed in `text` (the value of `signatures`).
+fn signatures_from(text: &str, role: &str) -> Result<Vec<Signature>> {
+    let bump = Bump::new();
+    let (list, _) = crate::json::parse_checked(text, &bump).map_err(|source| TufError::Json {
+        role: role.to_owned(),
+        source,
+    })?;
+    let top = bump.alloc_slice_copy(&[("signatures", list)]);
+    read_signatures(&mut Reader::new(role, String::new(), J::Obj(top))?)
 }
 
 fn read_signatures(top: &mut Reader<'_, '_>) -> Result<Vec<Signature>> {
@@ -1634,6 +1743,35 @@ impl<'a, 'j> Reader<'a, 'j> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// The envelope is split only in canonical member order, with the signatures parsed and
+    /// the rest up to the last brace taken as `signed` (which the caller must then parse whole).
+    #[test]
+    fn split_envelope_takes_only_the_canonical_layout() {
+        let sigs = r#"[{"keyid":"a","sig":"b"},{"keyid":"c","sig":"]},\"signed\":"}]"#;
+        let text = format!(r#"{{"signatures":{sigs},"signed":{{"_type":"x"}}}}"#);
+        assert_eq!(split_envelope(&text), Some((sigs, r#"{"_type":"x"}"#)));
+        // Whitespace before the signatures does not matter; a second `signed` stays inside the
+        // assumed text, where a whole-object parse fails.
+        assert_eq!(
+            split_envelope(r#"{"signatures": [],"signed":{}}"#),
+            Some(("[]", "{}"))
+        );
+        assert_eq!(
+            split_envelope(r#"{"signatures":[],"signed":{},"signed":{"a":1}}"#),
+            Some(("[]", r#"{},"signed":{"a":1}"#))
+        );
+        for other in [
+            r#"{"signed":{},"signatures":[]}"#,
+            r#"{ "signatures":[],"signed":{}}"#,
+            r#"{"signatures":[],"x":1,"signed":{}}"#,
+            r#"{"signatures":[,"signed":{}}"#,
+            r#"{"signatures":[]}"#,
+            "",
+        ] {
+            assert_eq!(split_envelope(other), None, "{other}");
+        }
+    }
 
     /// `Hashes` behaves like the `BTreeMap` it replaced: sorted by algorithm, one digest per
     /// algorithm (the last inserted wins), and lookups by name.

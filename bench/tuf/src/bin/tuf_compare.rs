@@ -2,7 +2,8 @@
 //! repository, in one run: cold refresh, one target lookup + download from refreshed metadata,
 //! and a warm refresh, each per process (a fresh client process per operation, like an installer
 //! run) and, for lumen-tuf and python-tuf only, in process. All clients fetch from the same
-//! loopback HTTP server, which serves the repository's files from disk.
+//! loopback HTTP server, which serves the repository's files (read from disk once, then from
+//! memory, as a CDN edge would).
 //!
 //!   tuf_compare REPO_DIR LUMEN_CLIENT PYTHON TOUGH_CLIENT [ROUNDS]
 //!
@@ -20,9 +21,11 @@
 use lumen_tuf::fetch::HttpFetcher;
 use lumen_tuf::store::{DirStore, quote_role};
 use lumen_tuf::{Updater, UpdaterConfig};
+use bytes::Bytes;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 fn serve(root: PathBuf) -> String {
@@ -36,15 +39,26 @@ fn serve(root: PathBuf) -> String {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
+            // Each file is read from disk once and then served from memory, as a CDN edge
+            // would serve it; the repository does not change during a run.
+            let cache = Arc::new(Mutex::new(HashMap::<String, Bytes>::new()));
             let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
                 let root = root.clone();
+                let cache = cache.clone();
                 async move {
                     use axum::http::StatusCode;
                     let path = uri.path().trim_start_matches('/');
                     if path.split('/').any(|s| s.is_empty() || s == "..") {
                         return Err(StatusCode::NOT_FOUND);
                     }
-                    std::fs::read(root.join(path)).map_err(|_| StatusCode::NOT_FOUND)
+                    if let Some(hit) = cache.lock().unwrap().get(path) {
+                        return Ok(hit.clone());
+                    }
+                    let bytes = Bytes::from(
+                        std::fs::read(root.join(path)).map_err(|_| StatusCode::NOT_FOUND)?,
+                    );
+                    cache.lock().unwrap().insert(path.to_owned(), bytes.clone());
+                    Ok(bytes)
                 }
             });
             axum::serve(listener, app).await.unwrap();
