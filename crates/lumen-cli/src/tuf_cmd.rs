@@ -471,7 +471,7 @@ fn delegate(a: TufDelegateArgs) -> Result<(), CliError> {
         );
     } else {
         let scope = if !a.path_hash_prefixes.is_empty() {
-            PathScope::HashPrefixes(a.path_hash_prefixes.clone())
+            PathScope::HashPrefixes(a.path_hash_prefixes.clone().into())
         } else if !a.paths.is_empty() {
             PathScope::Paths(a.paths.clone())
         } else {

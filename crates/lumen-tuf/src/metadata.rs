@@ -14,6 +14,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Fields of a JSON object that this crate does not interpret (kept verbatim).
@@ -647,8 +648,9 @@ pub enum DelegatedRoles {
 pub struct DelegatedRole {
     /// Role name (also its metadata file name).
     pub name: String,
-    /// Key ids allowed to sign for it.
-    pub keyids: Vec<String>,
+    /// Key ids allowed to sign for it (shared between roles that list the same ones: the bins
+    /// of a PEP 458 repository all do).
+    pub keyids: Arc<[String]>,
     /// Distinct keys needed.
     pub threshold: u32,
     /// Stop the search at this role when it matches.
@@ -665,7 +667,96 @@ pub enum PathScope {
     /// `paths`: shell-style patterns matched segment by segment.
     Paths(Vec<String>),
     /// `path_hash_prefixes`: hex prefixes of SHA-256(target path).
-    HashPrefixes(Vec<String>),
+    HashPrefixes(HashPrefixes),
+}
+
+/// The `path_hash_prefixes` of a delegated role, in one allocation when they all have the same
+/// length (as hash bins' prefixes do): a PEP 458 targets file lists 16,384 roles with several
+/// prefixes each, and one allocation per prefix was most of what reading it cost.
+#[derive(Clone)]
+pub struct HashPrefixes(PrefixesRepr);
+
+#[derive(Clone)]
+enum PrefixesRepr {
+    /// `text` is the prefixes concatenated, each `width` bytes (`width` > 0).
+    Uniform { text: Box<str>, width: usize },
+    /// Anything else, as listed.
+    Listed(Vec<String>),
+}
+
+impl HashPrefixes {
+    /// The prefixes, in listed order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let (uniform, listed) = match &self.0 {
+            PrefixesRepr::Uniform { text, width } => (Some((&**text, *width)), None),
+            PrefixesRepr::Listed(v) => (None, Some(v.iter().map(String::as_str))),
+        };
+        // `width` is a byte count on char boundaries: every prefix was a whole `str`.
+        let uniform = uniform.into_iter().flat_map(|(text, width)| {
+            (0..text.len() / width).filter_map(move |i| text.get(i * width..(i + 1) * width))
+        });
+        uniform.chain(listed.into_iter().flatten())
+    }
+
+    /// How many are listed.
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            PrefixesRepr::Uniform { text, width } => text.len() / width,
+            PrefixesRepr::Listed(v) => v.len(),
+        }
+    }
+
+    /// Whether none is listed.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The prefixes as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+
+    /// From prefixes as borrowed (one allocation when they share a non-zero length).
+    pub(crate) fn from_strs(list: &[&str]) -> Self {
+        match list.first().map(|p| p.len()) {
+            Some(width) if width > 0 && list.iter().all(|p| p.len() == width) => {
+                Self(PrefixesRepr::Uniform {
+                    text: list.concat().into_boxed_str(),
+                    width,
+                })
+            }
+            _ => Self(PrefixesRepr::Listed(
+                list.iter().map(|p| (*p).to_owned()).collect(),
+            )),
+        }
+    }
+}
+
+impl From<Vec<String>> for HashPrefixes {
+    fn from(list: Vec<String>) -> Self {
+        let refs: Vec<&str> = list.iter().map(String::as_str).collect();
+        Self::from_strs(&refs)
+    }
+}
+
+impl FromIterator<String> for HashPrefixes {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        Self::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl PartialEq for HashPrefixes {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for HashPrefixes {}
+
+impl std::fmt::Debug for HashPrefixes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl DelegatedRole {
@@ -676,21 +767,21 @@ impl DelegatedRole {
                 .iter()
                 .any(|p| crate::fnmatch::path_matches(p, target)),
             PathScope::HashPrefixes(prefixes) => {
-                prefixes.iter().any(|p| target_hash.starts_with(p.as_str()))
+                prefixes.iter().any(|p| target_hash.starts_with(p))
             }
         }
     }
 
     fn read(r: &mut Reader<'_, '_>) -> Result<Self> {
         let name = r.string("name")?;
-        let keyids = r.string_list("keyids")?;
+        let keyids = r.string_list("keyids")?.into();
         let threshold = r.threshold()?;
         let terminating = r.bool("terminating")?;
         let paths = r.opt_string_list("paths")?;
         let prefixes = r.opt_string_list("path_hash_prefixes")?;
         let scope = match (paths, prefixes) {
             (Some(p), None) => PathScope::Paths(p),
-            (None, Some(h)) => PathScope::HashPrefixes(h),
+            (None, Some(h)) => PathScope::HashPrefixes(h.into()),
             _ => {
                 return Err(malformed(
                     r.role,
@@ -724,7 +815,10 @@ impl DelegatedRole {
         m.insert("terminating".into(), Value::Bool(self.terminating));
         match &self.scope {
             PathScope::Paths(p) => m.insert("paths".into(), strings(p)),
-            PathScope::HashPrefixes(h) => m.insert("path_hash_prefixes".into(), strings(h)),
+            PathScope::HashPrefixes(h) => m.insert(
+                "path_hash_prefixes".into(),
+                Value::Array(h.iter().map(|p| Value::String(p.to_owned())).collect()),
+            ),
         };
         Value::Object(m)
     }
@@ -1771,6 +1865,32 @@ mod tests {
         ] {
             assert_eq!(split_envelope(other), None, "{other}");
         }
+    }
+
+    /// `HashPrefixes` is the list it was made from, however it is stored.
+    #[test]
+    fn hash_prefixes_keep_their_list() {
+        for list in [
+            vec!["00", "01", "ff"],
+            vec!["0", "1f", "abc"],
+            vec!["é", "ü"],
+            vec!["é", "a"],
+            vec!["", ""],
+            vec!["x"],
+            vec![],
+        ] {
+            let owned: Vec<String> = list.iter().map(|p| p.to_string()).collect();
+            let h = HashPrefixes::from(owned.clone());
+            assert_eq!(h.iter().collect::<Vec<_>>(), list);
+            assert_eq!(h.to_vec(), owned);
+            assert_eq!((h.len(), h.is_empty()), (list.len(), list.is_empty()));
+            assert_eq!(h, owned.iter().cloned().collect::<HashPrefixes>());
+        }
+        let uniform = HashPrefixes::from(vec!["ab".to_owned(), "cd".to_owned()]);
+        assert!(matches!(uniform.0, PrefixesRepr::Uniform { width: 2, .. }));
+        assert_ne!(uniform, HashPrefixes::from(vec!["abcd".to_owned()]));
+        assert_ne!(uniform, HashPrefixes::from(vec!["ab".to_owned()]));
+        assert_eq!(format!("{uniform:?}"), r#"["ab", "cd"]"#);
     }
 
     /// `Hashes` behaves like the `BTreeMap` it replaced: sorted by algorithm, one digest per

@@ -159,7 +159,7 @@ fn keyids_that_are_not_key_hashes_are_accepted() {
     let DelegatedRoles::Roles(roles) = &mut delegations.roles else {
         unreachable!()
     };
-    roles[0].keyids = vec!["x".into()];
+    roles[0].keyids = vec!["x".to_owned()].into();
     sim.signers.insert("bins/a".into(), d);
     sim.add_target("bins/a", "pkg/a.tgz", b"a");
     sim.publish();
@@ -1245,7 +1245,7 @@ fn path_hash_prefixes_select_roles() {
     for (name, prefix) in [("bin-one", &one[..2]), ("bin-two", &two[..3])] {
         let s = sim.new_signer();
         let mut role = delegated_role(name, &[&s], &[], false);
-        role.scope = PathScope::HashPrefixes(vec![prefix.to_owned()]);
+        role.scope = PathScope::HashPrefixes(vec![prefix.to_owned()].into());
         sim.add_delegation("targets", role, &[s]);
     }
     sim.add_target("bin-one", "pkg/one", b"1");
@@ -1354,7 +1354,7 @@ fn diamond_delegation_checks_each_delegator() {
     let DelegatedRoles::Roles(roles) = &mut d.roles else {
         unreachable!()
     };
-    roles[0].keyids = vec![c_key.keyid.clone()];
+    roles[0].keyids = vec![c_key.keyid.clone()].into();
     client.assert_recovers(&mut sim);
 }
 

@@ -13,6 +13,7 @@ use crate::{Result, TufError};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Clients visit at most this many roles in one search; deeper chains are refused.
 const MAX_DEPTH: usize = 32;
@@ -174,7 +175,7 @@ impl Routes {
             let PathScope::HashPrefixes(h) = &r.scope else {
                 return None;
             };
-            for p in h {
+            for p in h.iter() {
                 if *digits.get_or_insert(p.len()) != p.len() {
                     return None;
                 }
@@ -186,7 +187,7 @@ impl Routes {
         let mut table = vec![u32::MAX; 16usize.pow(digits)];
         for (r, id) in list.iter().zip(ids) {
             if let PathScope::HashPrefixes(h) = &r.scope {
-                for p in h {
+                for p in h.iter() {
                     let v = usize::from_str_radix(p, 16).ok()?;
                     let slot = table.get_mut(v)?;
                     if *slot == u32::MAX {
@@ -343,7 +344,7 @@ impl Repository {
         if let DelegatedRoles::Roles(list) = &mut d.roles {
             list.push(DelegatedRole {
                 name: spec.name.clone(),
-                keyids,
+                keyids: keyids.into(),
                 threshold: spec.threshold,
                 terminating: spec.terminating,
                 scope: spec.scope,
@@ -370,7 +371,10 @@ impl Repository {
             self.check_new_role(name)?;
         }
         let mut d = self.classic_delegations(delegator)?;
-        let keyids = self.intern_keys(name_prefix, &mut d.keys, &keys, threshold)?;
+        // One list shared by every bin.
+        let keyids: Arc<[String]> = self
+            .intern_keys(name_prefix, &mut d.keys, &keys, threshold)?
+            .into();
         let mut names = Vec::with_capacity(layout.len());
         if let DelegatedRoles::Roles(list) = &mut d.roles {
             list.reserve(layout.len());
@@ -381,7 +385,7 @@ impl Repository {
                     keyids: keyids.clone(),
                     threshold,
                     terminating: false,
-                    scope: PathScope::HashPrefixes(prefixes),
+                    scope: PathScope::HashPrefixes(prefixes.into()),
                     unknown: Fields::new(),
                 });
             }
@@ -472,7 +476,8 @@ impl Repository {
                 if list.len() == before {
                     return Err(not_delegated());
                 }
-                let used: Vec<String> = list.iter().flat_map(|r| r.keyids.clone()).collect();
+                let used: Vec<String> =
+                    list.iter().flat_map(|r| r.keyids.iter().cloned()).collect();
                 gc_keys(&mut d.keys, &used);
                 vec![name.to_owned()]
             }
@@ -518,15 +523,18 @@ impl Repository {
                     .iter_mut()
                     .find(|r| r.name == role)
                     .ok_or_else(not_delegated)?;
+                let mut keyids = r.keyids.to_vec();
                 apply_change(
                     role,
                     &mut d.keys,
-                    &mut r.keyids,
+                    &mut keyids,
                     &mut r.threshold,
                     change,
                     allow,
                 )?;
-                let used: Vec<String> = list.iter().flat_map(|r| r.keyids.clone()).collect();
+                r.keyids = keyids.into();
+                let used: Vec<String> =
+                    list.iter().flat_map(|r| r.keyids.iter().cloned()).collect();
                 gc_keys(&mut d.keys, &used);
                 vec![role.to_owned()]
             }

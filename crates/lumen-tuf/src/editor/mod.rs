@@ -1012,9 +1012,9 @@ impl Repository {
                                 role: name.clone(),
                                 delegator: delegator.clone(),
                             })?;
-                        (&list[*i].keyids, list[*i].threshold)
+                        (&*list[*i].keyids, list[*i].threshold)
                     }
-                    crate::metadata::DelegatedRoles::Succinct(s) => (&s.keyids, s.threshold),
+                    crate::metadata::DelegatedRoles::Succinct(s) => (&s.keyids[..], s.threshold),
                 };
                 signer::plan_signers(name, &d.keys, keyids, threshold, keys)?
             };

@@ -13,8 +13,8 @@
 //! (every test, and the fuzz target) each result is compared with the general reader's.
 
 use super::{
-    Common, DelegatedRole, DelegatedRoles, Delegations, Expires, Fields, Hashes, MetaFile,
-    PathScope, Reader, Snapshot, SuccinctRoles, TOP_LEVEL_ROLES, TargetFile, Targets,
+    Common, DelegatedRole, DelegatedRoles, Delegations, Expires, Fields, HashPrefixes, Hashes,
+    MetaFile, PathScope, Reader, Snapshot, SuccinctRoles, TOP_LEVEL_ROLES, TargetFile, Targets,
     spec_version_supported,
 };
 use crate::json::{J, parse_checked};
@@ -25,6 +25,7 @@ use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// Reads `text` (the `signed` value, with no whitespace outside strings) as plain metadata of
 /// type `T`, or `None` if it is not plain.
@@ -473,8 +474,12 @@ impl<'de> Visitor<'de> for RolesSeed {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<DelegatedRole>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(role) = seq.next_element_seed(RoleSeed)? {
+        let mut out: Vec<DelegatedRole> = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let mut scratch = Scratch::default();
+        while let Some(role) = seq.next_element_seed(RoleSeed {
+            scratch: &mut scratch,
+            previous: out.last().map(|r| &r.keyids),
+        })? {
             out.push(role);
         }
         let mut names: Vec<&str> = out.iter().map(|r| r.name.as_str()).collect();
@@ -486,10 +491,20 @@ impl<'de> Visitor<'de> for RolesSeed {
     }
 }
 
-/// One delegated role.
-struct RoleSeed;
+/// Lists of borrowed strings, reused from role to role.
+#[derive(Default)]
+struct Scratch<'de> {
+    keyids: Vec<&'de str>,
+    prefixes: Vec<&'de str>,
+}
 
-impl<'de> DeserializeSeed<'de> for RoleSeed {
+/// One delegated role. Its key ids share the previous role's list when they are the same.
+struct RoleSeed<'s, 'de> {
+    scratch: &'s mut Scratch<'de>,
+    previous: Option<&'s Arc<[String]>>,
+}
+
+impl<'de> DeserializeSeed<'de> for RoleSeed<'_, 'de> {
     type Value = DelegatedRole;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<DelegatedRole, D::Error> {
@@ -497,7 +512,34 @@ impl<'de> DeserializeSeed<'de> for RoleSeed {
     }
 }
 
-impl<'de> Visitor<'de> for RoleSeed {
+/// A list of borrowed strings, into a reused vector.
+struct StrsSeed<'s, 'de>(&'s mut Vec<&'de str>);
+
+impl<'de> DeserializeSeed<'de> for StrsSeed<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrsSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of strings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.0.clear();
+        while let Some(s) = seq.next_element::<&'de str>()? {
+            self.0.push(s);
+        }
+        Ok(())
+    }
+}
+
+impl<'de> Visitor<'de> for RoleSeed<'_, 'de> {
     type Value = DelegatedRole;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -511,10 +553,23 @@ impl<'de> Visitor<'de> for RoleSeed {
         let mut unknown = Fields::new();
         while let Some(k) = next_key(&mut map, &mut prev)? {
             match k {
-                "keyids" => keyids = Some(map.next_value_seed(StringsSeed)?),
+                "keyids" => {
+                    map.next_value_seed(StrsSeed(&mut self.scratch.keyids))?;
+                    let ids = &self.scratch.keyids;
+                    keyids = Some(match self.previous {
+                        Some(p)
+                            if p.len() == ids.len() && p.iter().zip(ids).all(|(a, b)| a == b) =>
+                        {
+                            p.clone()
+                        }
+                        _ => ids.iter().map(|s| (*s).to_owned()).collect(),
+                    });
+                }
                 "name" => name = Some(map.next_value::<&str>()?),
                 "path_hash_prefixes" => {
-                    scope = Some(PathScope::HashPrefixes(map.next_value_seed(StringsSeed)?));
+                    map.next_value_seed(StrsSeed(&mut self.scratch.prefixes))?;
+                    let prefixes = HashPrefixes::from_strs(&self.scratch.prefixes);
+                    scope = Some(PathScope::HashPrefixes(prefixes));
                 }
                 "paths" => {
                     // After "path_hash_prefixes" in key order: both present is an error.
@@ -581,7 +636,7 @@ mod tests {
     fn role(name: &str, scope: PathScope) -> DelegatedRole {
         DelegatedRole {
             name: name.into(),
-            keyids: vec!["k1".into(), "k2".into()],
+            keyids: vec!["k1".to_owned(), "k2".to_owned()].into(),
             threshold: 2,
             terminating: name.ends_with('0'),
             scope,
@@ -616,11 +671,11 @@ mod tests {
     }
 
     fn classic() -> Targets {
+        let prefixes =
+            |p: &[&str]| PathScope::HashPrefixes(p.iter().map(|p| p.to_string()).collect());
         targets(DelegatedRoles::Roles(vec![
-            role(
-                "bins-0",
-                PathScope::HashPrefixes(vec!["00".into(), "01".into()]),
-            ),
+            role("bins-0", prefixes(&["00", "01"])),
+            role("bins-1", prefixes(&["0", "1f"])),
             role("proj", PathScope::Paths(vec!["a/*".into()])),
         ]))
     }
@@ -642,7 +697,17 @@ mod tests {
     #[test]
     fn canonical_snapshot_and_targets_are_plain() {
         let t = classic();
-        assert_eq!(read::<Targets>(&signed_text(t.clone())), Some(t));
+        let read_back = read::<Targets>(&signed_text(t.clone())).unwrap();
+        assert_eq!(read_back, t);
+        // Equal key-id lists are one shared list.
+        let DelegatedRoles::Roles(roles) = &read_back.delegations.as_ref().unwrap().roles else {
+            panic!("classic roles")
+        };
+        assert!(
+            roles
+                .windows(2)
+                .all(|w| Arc::ptr_eq(&w[0].keyids, &w[1].keyids))
+        );
         let mut t = classic();
         t.delegations = None;
         assert_eq!(read::<Targets>(&signed_text(t.clone())), Some(t));
