@@ -1310,25 +1310,31 @@ fn succinct_hash_bins() {
     assert!(bins.is_bin(&right));
 }
 
+/// The diamond: targets delegates `*/*` to A and to B; A delegates `via-a/*` to C with `c_key`,
+/// and B delegates `*/*` to C with `b_key`.
+fn diamond(sim: &mut RepoSim, c_key: &Signer, b_key: &Signer) {
+    sim.delegate("targets", "A", &["*/*"], false);
+    sim.delegate("targets", "B", &["*/*"], false);
+    sim.add_delegation(
+        "A",
+        delegated_role("C", &[c_key], &["via-a/*"], false),
+        std::slice::from_ref(c_key),
+    );
+    sim.add_delegation(
+        "B",
+        delegated_role("C", &[b_key], &["*/*"], false),
+        std::slice::from_ref(b_key),
+    );
+}
+
 /// Diamond: C is delegated by A (with C's key) and by B (with another key). C is trusted when
 /// reached through A, but reaching it through B must check B's keys, and fails.
 #[test]
 fn diamond_delegation_checks_each_delegator() {
     let mut sim = RepoSim::new();
-    sim.delegate("targets", "A", &["*/*"], false);
-    sim.delegate("targets", "B", &["*/*"], false);
     let c_key = sim.new_signer();
     let other = sim.new_signer();
-    sim.add_delegation(
-        "A",
-        delegated_role("C", &[&c_key], &["via-a/*"], false),
-        std::slice::from_ref(&c_key),
-    );
-    sim.add_delegation(
-        "B",
-        delegated_role("C", &[&other], &["*/*"], false),
-        std::slice::from_ref(&other),
-    );
+    diamond(&mut sim, &c_key, &other);
     sim.add_target("C", "via-a/x", b"x");
     sim.add_target("C", "via-b/y", b"y");
     sim.publish();
@@ -1857,19 +1863,8 @@ fn large_metadata_is_verified_on_both_paths() {
 #[test]
 fn diamond_recheck_of_non_canonical_metadata_is_exact() {
     let mut sim = RepoSim::new();
-    sim.delegate("targets", "A", &["*/*"], false);
-    sim.delegate("targets", "B", &["*/*"], false);
     let c_key = sim.new_signer();
-    sim.add_delegation(
-        "A",
-        delegated_role("C", &[&c_key], &["via-a/*"], false),
-        std::slice::from_ref(&c_key),
-    );
-    sim.add_delegation(
-        "B",
-        delegated_role("C", &[&c_key], &["*/*"], false),
-        std::slice::from_ref(&c_key),
-    );
+    diamond(&mut sim, &c_key, &c_key);
     sim.targets_md("C").signed.common.unknown.insert(
         "x-note".into(),
         json!({"z": "line\nbreak \"quoted\" \u{e9}\\", "a": [1, -2]}),
