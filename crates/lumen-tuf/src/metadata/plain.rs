@@ -80,8 +80,14 @@ fn next_key<'de, A: MapAccess<'de>>(
     Ok(Some(k))
 }
 
-/// A value read as raw text, then parsed as a tree in `bump` and handed to `f` as the one member
-/// `key` of an object (so the general readers can take it by name). The value must be canonical.
+/// `raw` parsed as a tree in `bump`, if it is canonical.
+fn canonical_tree<'b>(raw: &'b RawValue, bump: &'b Bump) -> Option<J<'b>> {
+    let (j, canonical) = parse_checked(raw.get(), bump).ok()?;
+    canonical.then_some(j)
+}
+
+/// A value parsed as a (canonical) tree and handed to `f` as the one member `key` of an object,
+/// so the general readers can take it by name.
 fn via_tree<'de, A, T>(
     map: &mut A,
     key: &'static str,
@@ -92,17 +98,10 @@ where
 {
     let raw = map.next_value::<&'de RawValue>()?;
     let bump = Bump::new();
-    let (j, canonical) = parse_checked(raw.get(), &bump).map_err(|_| not_plain())?;
-    if !canonical {
-        return Err(not_plain());
-    }
+    let j = canonical_tree(raw, &bump).ok_or_else(not_plain)?;
     let wrapper = J::Obj(bump.alloc_slice_copy(&[(key, j)]));
     let mut r = Reader::new("", String::new(), wrapper).map_err(|_| not_plain())?;
-    let out = f(&mut r).ok_or_else(not_plain)?;
-    if r.has_rest() {
-        return Err(not_plain());
-    }
-    Ok(out)
+    f(&mut r).ok_or_else(not_plain)
 }
 
 /// The value of a field the typed model keeps as JSON, as the general reader keeps it. It must be
@@ -110,11 +109,9 @@ where
 fn unknown_value<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Value, A::Error> {
     let raw = map.next_value::<&'de RawValue>()?;
     let bump = Bump::new();
-    let (j, canonical) = parse_checked(raw.get(), &bump).map_err(|_| not_plain())?;
-    if !canonical {
-        return Err(not_plain());
-    }
-    Ok(j.into_value())
+    Ok(canonical_tree(raw, &bump)
+        .ok_or_else(not_plain)?
+        .into_value())
 }
 
 /// The role-specific part of `signed`.
@@ -369,33 +366,6 @@ impl<'de> Visitor<'de> for HashesSeed {
     }
 }
 
-/// A list of borrowed strings, copied.
-struct StringsSeed;
-
-impl<'de> DeserializeSeed<'de> for StringsSeed {
-    type Value = Vec<String>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<String>, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StringsSeed {
-    type Value = Vec<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of strings")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(s) = seq.next_element::<&str>()? {
-            out.push(s.to_owned());
-        }
-        Ok(out)
-    }
-}
-
 /// `delegations`.
 struct DelegationsSeed;
 
@@ -433,9 +403,7 @@ impl<'de> Visitor<'de> for DelegationsSeed {
                     }
                     let s = via_tree(&mut map, "succinct_roles", |r| {
                         let v = r.take("succinct_roles")?;
-                        let mut s = r.sub("succinct_roles", v).ok()?;
-                        let out = SuccinctRoles::read(&mut s).ok()?;
-                        (!s.has_rest()).then_some(out)
+                        SuccinctRoles::read(&mut r.sub("succinct_roles", v).ok()?).ok()
                     })?;
                     roles = Some(DelegatedRoles::Succinct(s));
                 }
@@ -495,7 +463,8 @@ impl<'de> Visitor<'de> for RolesSeed {
 #[derive(Default)]
 struct Scratch<'de> {
     keyids: Vec<&'de str>,
-    prefixes: Vec<&'de str>,
+    /// `path_hash_prefixes` or `paths`.
+    scope: Vec<&'de str>,
 }
 
 /// One delegated role. Its key ids share the previous role's list when they are the same.
@@ -567,8 +536,8 @@ impl<'de> Visitor<'de> for RoleSeed<'_, 'de> {
                 }
                 "name" => name = Some(map.next_value::<&str>()?),
                 "path_hash_prefixes" => {
-                    map.next_value_seed(StrsSeed(&mut self.scratch.prefixes))?;
-                    let prefixes = HashPrefixes::from_strs(&self.scratch.prefixes);
+                    map.next_value_seed(StrsSeed(&mut self.scratch.scope))?;
+                    let prefixes = HashPrefixes::from_strs(&self.scratch.scope);
                     scope = Some(PathScope::HashPrefixes(prefixes));
                 }
                 "paths" => {
@@ -576,7 +545,9 @@ impl<'de> Visitor<'de> for RoleSeed<'_, 'de> {
                     if scope.is_some() {
                         return Err(not_plain());
                     }
-                    scope = Some(PathScope::Paths(map.next_value_seed(StringsSeed)?));
+                    map.next_value_seed(StrsSeed(&mut self.scratch.scope))?;
+                    let paths = self.scratch.scope.iter().map(|p| (*p).to_owned()).collect();
+                    scope = Some(PathScope::Paths(paths));
                 }
                 "terminating" => terminating = Some(map.next_value::<bool>()?),
                 "threshold" => {
