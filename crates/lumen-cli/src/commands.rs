@@ -6,10 +6,11 @@ use lumen_crypto::ed25519::{
     Ed25519Signature, Ed25519SigningKey, Ed25519VerifyingKey, SIGNATURE_LEN,
 };
 use lumen_crypto::encoding::{Base64Variant, base64_decode, base64_encode, hex_encode};
+use lumen_crypto::fs::{FileError, create_regular_file, read_capped, read_regular_file};
 use lumen_crypto::keyfile::{self, KdfParams, KeyFile, KeyFileFormat};
 use lumen_crypto::public_key::PublicKey;
 use lumen_crypto::{CryptoError, ExposeSecret, KeyFileError, SecretString};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The environment variable that supplies a key passphrase non-interactively.
@@ -104,7 +105,7 @@ pub(crate) fn key_file_error(err: KeyFileError) -> CliError {
         KeyFileError::NotAKeyFile { .. } => {
             Some("create a key with `lumen key generate --out FILE`".to_owned())
         }
-        KeyFileError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+        KeyFileError::File(FileError::NotFound { .. }) => {
             Some("create a key with `lumen key generate --out FILE`".to_owned())
         }
         _ => None,
@@ -160,11 +161,10 @@ fn print_public(key: &Ed25519VerifyingKey, json: bool) -> Result<(), CliError> {
     write_stdout(out.as_bytes())
 }
 
+/// Writes `bytes` to standard output; a reader that has gone is a quiet exit
+/// ([`crate::error::EXIT_BROKEN_PIPE`]), never a panic.
 pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(|e| CliError::usage("cannot write to stdout").caused_by(&e))
+    crate::out::stdout(bytes).map_err(|e| CliError::stdout(&e))
 }
 
 fn key_generate(args: GenerateArgs) -> Result<(), CliError> {
@@ -197,7 +197,7 @@ fn key_generate(args: GenerateArgs) -> Result<(), CliError> {
     };
     keyfile::write_key_file(&path, &key, format, args.force)
         .map_err(|e| crypto_error("cannot write the key file", e))?;
-    eprintln!(
+    crate::out::stderr!(
         "wrote {} Ed25519 key to {}",
         if args.unencrypted {
             "an UNENCRYPTED"
@@ -223,24 +223,17 @@ fn key_public(args: PublicArgs) -> Result<(), CliError> {
     print_public(&key, args.json)
 }
 
+/// Reads the file at `path` (`-`: standard input), at most `limit` bytes. Only a regular file is
+/// opened, without blocking: a FIFO, device, socket or directory is refused
+/// ([`lumen_crypto::fs`]). Standard input is read as it is, whatever it is connected to.
 pub(crate) fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>, CliError> {
-    let mut buf = Vec::new();
-    let result = if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(limit + 1)
-            .read_to_end(&mut buf)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
-    };
-    result.map_err(|e| CliError::usage(format!("cannot read {}", path.display())).caused_by(&e))?;
-    if buf.len() as u64 > limit {
-        return Err(CliError::usage(format!(
-            "{} is larger than {limit} bytes",
-            path.display()
-        )));
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        read_capped(std::io::stdin().lock(), path, limit, &mut buf)
+            .map_err(|e| CliError::file(&e))?;
+        return Ok(buf);
     }
-    Ok(buf)
+    read_regular_file(path, limit).map_err(|e| CliError::file(&e))
 }
 
 fn sign(args: SignArgs) -> Result<(), CliError> {
@@ -257,8 +250,15 @@ fn sign(args: SignArgs) -> Result<(), CliError> {
     let sig = key.sign(&message);
     let text = base64_encode(Base64Variant::Standard, &sig.to_bytes()) + "\n";
     match args.out {
-        Some(out) => std::fs::write(&out, text.as_bytes())
-            .map_err(|e| CliError::usage(format!("cannot write {}", out.display())).caused_by(&e)),
+        Some(out) => {
+            let cannot = |e: &dyn std::error::Error| {
+                CliError::usage(format!("cannot write {}", out.display())).caused_by(e)
+            };
+            create_regular_file(&out)
+                .map_err(|e| cannot(&e))?
+                .write_all(text.as_bytes())
+                .map_err(|e| cannot(&e))
+        }
         None => write_stdout(text.as_bytes()),
     }
 }
@@ -334,7 +334,7 @@ fn verify(args: VerifyArgs) -> Result<(), CliError> {
         .map_err(|e| crypto_error("cannot compute the key id", e))?;
     match key.verify(&message, &sig) {
         Ok(()) => {
-            eprintln!("verified: {} is signed by key {key_id}", args.input.display());
+            crate::out::stderr!("verified: {} is signed by key {key_id}", args.input.display());
             Ok(())
         }
         Err(e) => Err(CliError::verification(format!(

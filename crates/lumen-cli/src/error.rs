@@ -6,6 +6,11 @@ use std::fmt;
 pub(crate) const EXIT_VERIFY_FAILED: u8 = 1;
 /// Exit status for usage errors and unusable input.
 pub(crate) const EXIT_USAGE: u8 = 2;
+/// Exit status when standard output is a pipe whose reader has gone (`lumen … | head -1`): 141,
+/// what a shell reports for a program killed by `SIGPIPE` (128 + 13), as `cat` or `grep` would
+/// be. Nothing is printed. It is not 0 (ripgrep's choice) because the output a command exists to
+/// give was not delivered, and a refused decision must never read as success.
+pub(crate) const EXIT_BROKEN_PIPE: u8 = 141;
 
 /// A failed command: what went wrong, why, and what to do about it.
 #[derive(Debug)]
@@ -38,6 +43,30 @@ impl CliError {
     /// A denied policy decision (exit status 1); the command has already reported it.
     pub(crate) fn denied() -> Self {
         Self::verification(String::new())
+    }
+
+    /// Standard output could not be written: a quiet [`EXIT_BROKEN_PIPE`] if its reader has
+    /// gone, an error (exit status 2) otherwise (a full disk, a closed descriptor).
+    pub(crate) fn stdout(err: &std::io::Error) -> Self {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            Self {
+                code: EXIT_BROKEN_PIPE,
+                ..Self::usage(String::new())
+            }
+        } else {
+            Self::usage("cannot write to standard output").caused_by(err)
+        }
+    }
+
+    /// A file named on the command line cannot be read.
+    pub(crate) fn file(err: &lumen_crypto::fs::FileError) -> Self {
+        let e = Self::usage(format!("cannot read {}", err.path().display())).caused_by(err);
+        match err {
+            lumen_crypto::fs::FileError::NotARegularFile { .. } => e.hint(
+                "only regular files are read; to read from a pipe or device, redirect it to standard input and pass `-` where the command accepts it",
+            ),
+            _ => e,
+        }
     }
 
     /// Adds the underlying error and its sources as `Caused by:` lines.

@@ -7,9 +7,11 @@ use crate::cli::{
 use crate::commands::{read_input, write_stdout};
 use crate::error::CliError;
 use lumen_crypto::ExposeSecret;
+use lumen_crypto::fs::read_regular_file;
 use lumen_crypto::keyfile::{read_private_file, write_atomic_private};
 use lumen_tlog::appender::{Appender, AppenderOptions};
 use lumen_tlog::monitor::{Monitor, MonitorOutcome};
+use lumen_tlog::note::MAX_NOTE_SIZE;
 use lumen_tlog::note::{Ed25519NoteSigner, Signer as _, Verifiers, generate_key};
 use lumen_tlog::remote::HttpTiles;
 use lumen_tlog::storage::{FsStorage, TileStorage};
@@ -114,7 +116,7 @@ fn init(args: LogInitArgs) -> Result<(), CliError> {
         let _ = std::fs::remove_file(&args.key);
         return Err(no_log_here(&e));
     }
-    eprintln!(
+    crate::out::stderr!(
         "created log {} in {}; its signing key is {}",
         args.origin,
         args.dir.display(),
@@ -170,8 +172,9 @@ fn append(args: LogAppendArgs) -> Result<(), CliError> {
     write_stdout(out.as_bytes())
 }
 
-fn read_small(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
-    std::fs::read(path).map_err(|e| {
+/// Reads a small file named on the command line (a regular file only, at most `max_len` bytes).
+fn read_small(path: &Path, what: &str, max_len: usize) -> Result<Vec<u8>, CliError> {
+    read_regular_file(path, max_len as u64).map_err(|e| {
         CliError::usage(format!("cannot read the {what} {}", path.display())).caused_by(&e)
     })
 }
@@ -180,7 +183,13 @@ fn prove(args: LogProveArgs) -> Result<(), CliError> {
     let storage = FsStorage::new(&args.dir).map_err(|e| {
         CliError::usage(format!("cannot open {}", args.dir.display())).caused_by(&e)
     })?;
-    let checkpoint = read_small(&args.dir.join("checkpoint"), "checkpoint")?;
+    let checkpoint = storage
+        .read(CHECKPOINT_PATH)
+        .map_err(|e| CliError::usage("cannot read the log's checkpoint").caused_by(&e))?
+        .ok_or_else(|| {
+            CliError::usage(format!("{} holds no log", args.dir.display()))
+                .hint("create one with `lumen log init`")
+        })?;
     let size = lumen_tlog::note::Note::parse(&checkpoint)
         .and_then(|n| lumen_tlog::checkpoint::Checkpoint::parse(n.text()))
         .map_err(|e| CliError::usage("the log's checkpoint is malformed").caused_by(&e))?
@@ -210,12 +219,16 @@ fn verifier(vkey: &str, origin: Option<String>) -> Result<(Verifiers, String), C
 
 fn verify_receipt(args: LogVerifyReceiptArgs) -> Result<(), CliError> {
     let (verifiers, origin) = verifier(&args.vkey, args.origin)?;
-    let receipt = read_small(&args.receipt, "receipt")?;
+    let receipt = read_small(
+        &args.receipt,
+        "receipt",
+        lumen_tlog::receipt::MAX_RECEIPT_SIZE,
+    )?;
     let entry = read_input(&args.entry, lumen_tlog::tiles::MAX_ENTRY_LEN as u64)?;
     match lumen_tlog::receipt::verify_receipt(&receipt, &entry, &origin, &verifiers, None) {
         Ok(v) => {
             let size = v.checkpoint().checkpoint().size();
-            eprintln!(
+            crate::out::stderr!(
                 "verified: {} is entry {} of {origin} (tree size {size})",
                 args.entry.display(),
                 v.index()
@@ -238,7 +251,7 @@ fn verify_receipt(args: LogVerifyReceiptArgs) -> Result<(), CliError> {
 fn monitor(args: LogMonitorArgs) -> Result<(), CliError> {
     let (verifiers, origin) = verifier(&args.vkey, args.origin)?;
     let monitor = Monitor::new(origin.clone(), verifiers);
-    let trusted_raw = read_small(&args.trusted, "trusted checkpoint")?;
+    let trusted_raw = read_small(&args.trusted, "trusted checkpoint", MAX_NOTE_SIZE)?;
     let trusted = monitor
         .open(&trusted_raw)
         .map_err(|e| CliError::usage("the trusted checkpoint does not verify").caused_by(&e))?;

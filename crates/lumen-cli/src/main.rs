@@ -2,8 +2,12 @@
 //!
 //! Today it manages Ed25519 signing keys and makes and checks detached signatures; the registry,
 //! installer and runtime commands join it as their crates land. `main` maps each command's
-//! `Result` to an exit code: 0 success, 1 verification failure, 2 usage or input error.
+//! `Result` to an exit code: 0 success, 1 verification failure, 2 usage or input error, 141 when
+//! standard output is a pipe whose reader has gone (quietly, as for a process killed by
+//! `SIGPIPE`). A failed write never panics: all output goes through [`out`], and the print macros,
+//! which panic on a failed write, are denied in the whole crate.
 #![forbid(unsafe_code)]
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod check_cmd;
 mod cli;
@@ -11,6 +15,7 @@ mod commands;
 mod error;
 mod log_cmd;
 mod log_server;
+mod out;
 mod policy_cmd;
 mod tuf_cmd;
 
@@ -22,14 +27,20 @@ fn main() -> ExitCode {
         Ok(a) => a,
         Err(e) => {
             // Help and version go to stdout with status 0; usage errors to stderr with status 2.
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { error::EXIT_USAGE } else { 0 });
+            let code = if e.use_stderr() { error::EXIT_USAGE } else { 0 };
+            return match e.print() {
+                Err(io) if !e.use_stderr() && io.kind() == std::io::ErrorKind::BrokenPipe => {
+                    ExitCode::from(error::EXIT_BROKEN_PIPE)
+                }
+                // A failed write to stderr has nowhere to be reported.
+                _ => ExitCode::from(code),
+            };
         }
     };
     match commands::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprint!("{err}");
+            out::stderr_bytes(err.to_string().as_bytes());
             ExitCode::from(err.exit_code())
         }
     }

@@ -6,6 +6,8 @@ use crate::error::CliError;
 use lumen_capability::{
     Call, JsonLinesAudit, Policy, RootOptions, Scope, SystemResolver, validate_tool_policy,
 };
+use lumen_crypto::fs::append_regular_file;
+use lumen_crypto::json::{StrictJsonError, parse_value_strict};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -50,20 +52,25 @@ fn instantiate(policy: &Policy, scope: &str, opts: RootOptions) -> Result<Scope,
 
 fn eval(args: PolicyEvalArgs) -> Result<(), CliError> {
     let policy = load_policy(&args.policy)?;
-    let call_args: Value = serde_json::from_str(&args.args).map_err(|e| {
-        CliError::usage("--args is not valid JSON")
+    // The workspace's strict reader: a member named twice (`{"url": …, "url": …}`) is refused,
+    // not resolved to the last one.
+    let call_args: Value = parse_value_strict(&args.args).map_err(|e| {
+        let message = match &e {
+            StrictJsonError::DuplicateMember { name, .. } => {
+                format!("--args names the member {name:?} twice")
+            }
+            _ => "--args is not valid JSON".to_owned(),
+        };
+        CliError::usage(message)
             .caused_by(&e)
             .hint(r#"pass an object, e.g. --args '{"url": "https://api.example.com/"}'"#)
     })?;
     let mut opts = RootOptions::default();
     if let Some(path) = &args.audit {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|e| {
-                CliError::usage(format!("cannot open audit log {}", path.display())).caused_by(&e)
-            })?;
+        // A regular file only, opened without blocking (a FIFO with no reader would hang).
+        let file = append_regular_file(path).map_err(|e| {
+            CliError::usage(format!("cannot open audit log {}", path.display())).caused_by(&e)
+        })?;
         opts.audit = Some(Arc::new(JsonLinesAudit::new(file)));
     }
     let scope = instantiate(&policy, &args.scope, opts)?;
@@ -122,7 +129,7 @@ fn eval(args: PolicyEvalArgs) -> Result<(), CliError> {
         Err(v) => {
             let out = json!({ "decision": "deny", "violation": &*v });
             print_json(&out)?;
-            eprintln!("denied: {v}");
+            crate::out::stderr!("denied: {v}");
             Err(CliError::denied())
         }
     }

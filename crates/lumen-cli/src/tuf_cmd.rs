@@ -88,7 +88,18 @@ fn editor_error(context: &str, repo: &Path, err: TufError) -> CliError {
             "`lumen tuf status --repo {dir} --json` lists the roles"
         )),
         TufError::TargetNotFound { .. } => Some("check the target path".to_owned()),
+        TufError::UntrustedRepositoryFile { path, .. } => Some(format!(
+            "{} does not verify: it was changed outside `lumen tuf` (or is damaged), and the \
+             editor does not sign over what it cannot verify; restore it from a backup \
+             (`lumen tuf verify --repo {dir}` shows what a client says)",
+            path.display()
+        )),
+        TufError::InvalidSignature { .. } => Some(
+            "the root file changed after it was signed: get the copy the key holders signed"
+                .to_owned(),
+        ),
         TufError::Json { .. }
+        | TufError::DuplicateMember { .. }
         | TufError::Malformed { .. }
         | TufError::WrongType { .. }
         | TufError::MixAndMatch { .. } => Some(
@@ -168,9 +179,9 @@ fn progress_line() -> Box<ProgressFn> {
             None => p.done.to_string(),
         };
         if tty {
-            eprint!("\r{what}: {count}{}", if finished { "\n" } else { "" });
+            crate::out::stderr_fmt(format_args!("\r{what}: {count}{}", if finished { "\n" } else { "" }));
         } else {
-            eprintln!("{what}: {count}");
+            crate::out::stderr!("{what}: {count}");
         }
     })
 }
@@ -267,7 +278,7 @@ fn commit(repo: &mut Repository, dir: &Path, keys: &Keyring) -> Result<(), CliEr
     let s = repo
         .commit(keys, now())
         .map_err(|e| editor_error("cannot sign and publish the changes", dir, e))?;
-    eprintln!("{}", summary_line(&s));
+    crate::out::stderr!("{}", summary_line(&s));
     Ok(())
 }
 
@@ -284,6 +295,11 @@ fn root_status_text(s: &RootSigningStatus) -> String {
     } else if !s.unsigned_keyids.is_empty() {
         t += &format!("; not signed yet by {}", s.unsigned_keyids.join(", "));
     }
+    t += &format!(
+        "\nsha256 of the signed part: {} (compare it with the one announced by whoever staged \
+         this root before you sign)",
+        s.signed_sha256
+    );
     t
 }
 
@@ -330,8 +346,8 @@ fn init(a: TufInitArgs) -> Result<(), CliError> {
         }
     }
     if !status.is_complete() {
-        eprintln!("{}", root_status_text(&status));
-        eprintln!("hint: {}", root_status_hint(&dir, &status));
+        crate::out::stderr!("{}", root_status_text(&status));
+        crate::out::stderr!("hint: {}", root_status_hint(&dir, &status));
         return Ok(());
     }
     let s = repo.publish_root(&keys, t).map_err(|e| {
@@ -346,7 +362,7 @@ fn init(a: TufInitArgs) -> Result<(), CliError> {
             dir.display()
         ))
     })?;
-    eprintln!(
+    crate::out::stderr!(
         "created TUF repository {} ({})",
         dir.display(),
         summary_line(&s)
@@ -365,9 +381,7 @@ fn read_manifest(path: &Path) -> Result<Vec<BulkTarget>, CliError> {
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        let f = std::fs::File::open(path).map_err(|e| {
-            CliError::usage(format!("cannot read {}", path.display())).caused_by(&e)
-        })?;
+        let f = lumen_crypto::fs::open_regular_file(path).map_err(|e| CliError::file(&e))?;
         Box::new(std::io::BufReader::new(f))
     };
     let mut out = Vec::new();
@@ -378,7 +392,7 @@ fn read_manifest(path: &Path) -> Result<Vec<BulkTarget>, CliError> {
         if line.trim().is_empty() {
             continue;
         }
-        let m: ManifestLine = serde_json::from_str(&line).map_err(|e| {
+        let m: ManifestLine = lumen_crypto::json::from_str_strict(&line).map_err(|e| {
             CliError::usage(format!("{}:{}: not a target description", path.display(), i + 1))
                 .caused_by(&e)
                 .hint(r#"one JSON object per line: {"path": "a/b.tgz", "length": 123, "hashes": {"sha256": "…", "sha512": "…"}}"#)
@@ -398,7 +412,7 @@ fn add_target(a: TufAddTargetArgs) -> Result<(), CliError> {
     }
     let custom: Option<Value> = match &a.custom {
         None => None,
-        Some(text) => Some(serde_json::from_str(text).map_err(|e| {
+        Some(text) => Some(lumen_crypto::json::parse_value_strict(text).map_err(|e| {
             CliError::usage("--custom is not valid JSON")
                 .caused_by(&e)
                 .hint(r#"e.g. --custom '{"owner": "team-a"}'"#)
@@ -411,7 +425,7 @@ fn add_target(a: TufAddTargetArgs) -> Result<(), CliError> {
         let n = repo
             .add_targets_bulk(items)
             .map_err(|e| editor_error("cannot add the targets", &dir, e))?;
-        eprintln!("added {n} target(s) from {}", manifest.display());
+        crate::out::stderr!("added {n} target(s) from {}", manifest.display());
     }
     for file in &a.files {
         let path = match &a.path {
@@ -427,7 +441,7 @@ fn add_target(a: TufAddTargetArgs) -> Result<(), CliError> {
         let (role, f) = repo
             .add_target_from_file(a.role.as_deref(), &path, file, custom.clone())
             .map_err(|e| editor_error(&format!("cannot add {}", file.display()), &dir, e))?;
-        eprintln!("added {path} ({} bytes) to {role}", f.length);
+        crate::out::stderr!("added {path} ({} bytes) to {role}", f.length);
     }
     commit(&mut repo, &dir, &keys)
 }
@@ -440,7 +454,7 @@ fn remove_target(a: TufRemoveTargetArgs) -> Result<(), CliError> {
         let role = repo
             .remove_target(a.role.as_deref(), path)
             .map_err(|e| editor_error(&format!("cannot remove {path}"), &dir, e))?;
-        eprintln!("removed {path} from {role}");
+        crate::out::stderr!("removed {path} from {role}");
     }
     commit(&mut repo, &dir, &keys)
 }
@@ -455,7 +469,7 @@ fn delegate(a: TufDelegateArgs) -> Result<(), CliError> {
         let names = repo
             .delegate_hash_bins(&a.delegator, &a.name, n, delegate_keys, a.threshold)
             .map_err(fail)?;
-        eprintln!(
+        crate::out::stderr!(
             "delegated {} to {n} hash bins {} … {}",
             a.delegator,
             names.first().map_or("", String::as_str),
@@ -465,7 +479,7 @@ fn delegate(a: TufDelegateArgs) -> Result<(), CliError> {
         let n = repo
             .delegate_succinct(&a.delegator, &a.name, bits, delegate_keys, a.threshold)
             .map_err(fail)?;
-        eprintln!(
+        crate::out::stderr!(
             "delegated {} to {n} succinct hash bins {}-…",
             a.delegator, a.name
         );
@@ -490,7 +504,7 @@ fn delegate(a: TufDelegateArgs) -> Result<(), CliError> {
             },
         )
         .map_err(fail)?;
-        eprintln!("delegated {} to {}", a.delegator, a.name);
+        crate::out::stderr!("delegated {} to {}", a.delegator, a.name);
     }
     commit(&mut repo, &dir, &keys)
 }
@@ -501,7 +515,7 @@ fn revoke(a: TufRevokeArgs) -> Result<(), CliError> {
     let mut repo = open(&dir)?;
     repo.revoke(&a.delegator, &a.name)
         .map_err(|e| editor_error(&format!("cannot revoke {}", a.name), &dir, e))?;
-    eprintln!("revoked the delegation of {} by {}", a.name, a.delegator);
+    crate::out::stderr!("revoked the delegation of {} by {}", a.name, a.delegator);
     commit(&mut repo, &dir, &keys)
 }
 
@@ -593,8 +607,8 @@ fn rotate(a: TufRotateArgs) -> Result<(), CliError> {
                     .hint("with a top-level role, --key takes root keys only (old or new)")
             })?;
         }
-        println!("{}", root_status_text(&status));
-        eprintln!("hint: {}", root_status_hint(&dir, &status));
+        write_stdout(format!("{}\n", root_status_text(&status)).as_bytes())?;
+        crate::out::stderr!("hint: {}", root_status_hint(&dir, &status));
         return Ok(());
     }
     let delegator = match &a.delegator {
@@ -664,7 +678,7 @@ fn sign(a: TufSignArgs) -> Result<(), CliError> {
         })?;
         let status = lumen_tuf::editor::root_bytes_status(&bytes, previous.as_ref())
             .map_err(|e| editor_error("cannot read the signed root", file, e))?;
-        println!("{}", root_status_text(&status));
+        write_stdout(format!("{}\n", root_status_text(&status)).as_bytes())?;
         return Ok(());
     }
     let Some(dir) = &a.repo else {
@@ -684,8 +698,8 @@ fn sign(a: TufSignArgs) -> Result<(), CliError> {
         );
     }
     if let Some(status) = status {
-        println!("{}", root_status_text(&status));
-        eprintln!("hint: {}", root_status_hint(dir, &status));
+        write_stdout(format!("{}\n", root_status_text(&status)).as_bytes())?;
+        crate::out::stderr!("hint: {}", root_status_hint(dir, &status));
     }
     Ok(())
 }
@@ -697,7 +711,7 @@ fn publish(a: TufPublishArgs) -> Result<(), CliError> {
     let s = repo
         .publish_root(&keys, now())
         .map_err(|e| editor_error("cannot publish the staged root", &dir, e))?;
-    eprintln!("{}", summary_line(&s));
+    crate::out::stderr!("{}", summary_line(&s));
     Ok(())
 }
 
@@ -708,8 +722,8 @@ fn discard(a: TufRepo) -> Result<(), CliError> {
     repo.discard_staged_root()
         .map_err(|e| editor_error("cannot discard the staged root", &dir, e))?;
     match version {
-        Some(v) => eprintln!("discarded the staged root v{v}"),
-        None => eprintln!("no root version was staged"),
+        Some(v) => crate::out::stderr!("discarded the staged root v{v}"),
+        None => crate::out::stderr!("no root version was staged"),
     }
     Ok(())
 }
@@ -728,7 +742,7 @@ fn refresh(a: TufRefreshArgs) -> Result<(), CliError> {
         repo.refresh(&keys, now())
     };
     let s = r.map_err(|e| editor_error("cannot refresh", &dir, e))?;
-    eprintln!("{}", summary_line(&s));
+    crate::out::stderr!("{}", summary_line(&s));
     Ok(())
 }
 
@@ -811,6 +825,7 @@ fn status(a: TufStatusArgs) -> Result<(), CliError> {
                 "threshold": s.threshold,
                 "previous": s.previous.map(|(signed, threshold)| json!({"signed": signed, "threshold": threshold})),
                 "unsigned_keyids": s.unsigned_keyids,
+                "signed_sha256": s.signed_sha256,
                 "complete": s.is_complete(),
             })
         }

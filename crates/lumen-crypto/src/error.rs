@@ -185,7 +185,11 @@ pub enum KeyFileError {
     /// The passphrase is empty.
     #[error("an empty passphrase is not allowed for an encrypted key file")]
     EmptyPassphrase,
-    /// An I/O error while reading or writing the file.
+    /// The file cannot be opened or read: missing, not a regular file (a FIFO, device,
+    /// directory or socket), larger than any key file, or an operating-system error.
+    #[error(transparent)]
+    File(#[from] crate::fs::FileError),
+    /// An I/O error while writing the file.
     #[error("{path}: {source}")]
     Io {
         /// The file.

@@ -40,7 +40,7 @@ use crate::ed25519::{Ed25519SigningKey, Ed25519VerifyingKey};
 use crate::error::{CryptoError, KeyFileError};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use secrecy::{ExposeSecret, SecretString};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -314,17 +314,14 @@ fn is_pkcs8_pem(bytes: &[u8]) -> bool {
 }
 
 /// Reads a file that holds a secret after checking that only its owner can read it (group- or
-/// world-readable files are refused), capping the read at 64 KiB.
+/// world-readable files are refused), capping the read at 64 KiB. Only a regular file is opened,
+/// and without blocking ([`crate::fs::open_regular_file`]): a FIFO, device, directory or socket is
+/// refused with [`crate::fs::FileError::NotARegularFile`].
 pub fn read_private_file(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyFileError> {
-    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let file = crate::fs::open_regular_file(path)?;
     check_permissions(path, &file)?;
     let mut bytes = Zeroizing::new(Vec::new());
-    file.take(MAX_READ + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_err(path))?;
-    if bytes.len() as u64 > MAX_READ {
-        return Err(KeyFileError::NotAKeyFile { path: path.into() });
-    }
+    crate::fs::read_open_file(file, path, MAX_READ, &mut bytes)?;
     Ok(bytes)
 }
 

@@ -8,6 +8,8 @@
 //! - [`public_key`]: SPKI DER/PEM for every key type and key ids (SHA-256 of the SPKI DER).
 //! - [`keyfile`]: Argon2id + XChaCha20-Poly1305 private key files, written 0600 atomically.
 //! - [`encoding`] and [`random`]: hex, strict Base64, UUID v4, random bytes, constant-time equality.
+//! - [`fs`]: opening files a user or repository names: regular files only, never blocking, capped.
+//! - [`json`]: the workspace's one strict JSON reader (duplicate member names refused, depth capped).
 //!
 //! ```
 //! use lumen_crypto::ed25519::{Ed25519SigningKey, Ed25519VerifyingKey};
@@ -27,7 +29,9 @@ pub mod ecdsa;
 pub mod ed25519;
 pub mod encoding;
 mod error;
+pub mod fs;
 pub mod hash;
+pub mod json;
 pub mod keyfile;
 pub mod mac;
 pub mod public_key;

@@ -64,7 +64,7 @@ use crate::storage::{FsStorage, TileStorage};
 use crate::tiles::MAX_ENTRY_LEN;
 use crate::writer::{LogError, TileLog};
 use lumen_crypto::{ExposeSecret, SecretString};
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, SyncSender};
@@ -525,15 +525,11 @@ fn check_options(options: &AppenderOptions) -> Result<(), OptionsProblem> {
 /// Takes the exclusive advisory lock on `dir/.lock`, without waiting.
 fn lock_dir(dir: &Path) -> Result<File, AppendError> {
     let path = dir.join(LOCK_FILE);
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| AppendError::LockFile {
-            path: path.clone(),
-            source,
-        })?;
+    // A regular file only, opened without blocking: a FIFO planted at `.lock` must not hang us.
+    let file = lumen_crypto::fs::append_regular_file(&path).map_err(|e| AppendError::LockFile {
+        path: path.clone(),
+        source: e.into(),
+    })?;
     match file.try_lock() {
         Ok(()) => Ok(file),
         Err(TryLockError::WouldBlock) => Err(AppendError::Locked {
@@ -883,5 +879,41 @@ mod tests {
         assert!(matches!(a.append(Vec::new()), Err(AppendError::ShutDown)));
         assert!(a.shutdown().is_ok());
         assert!(format!("{a:?}").contains("closed: true"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_regular_file_fifo_lock_file_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            dir.path().join(LOCK_FILE),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let path = dir.path().to_path_buf();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let refused = match Appender::create_fs(&path, ORIGIN, signer(), quick()) {
+                Err(AppendError::LockFile { source, .. }) => source
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<lumen_crypto::fs::FileError>())
+                    .is_some_and(|e| {
+                        matches!(
+                            e,
+                            lumen_crypto::fs::FileError::NotARegularFile {
+                                kind: lumen_crypto::fs::FileKind::Fifo,
+                                ..
+                            }
+                        )
+                    }),
+                _ => false,
+            };
+            let _ = tx.send(refused);
+        });
+        let refused = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("opening a FIFO lock file blocked");
+        assert!(refused, "a FIFO lock file is refused as NotARegularFile");
     }
 }

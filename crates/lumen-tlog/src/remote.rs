@@ -66,8 +66,8 @@ impl HttpTiles {
     }
 }
 
-/// The largest body `path` may have.
-fn size_cap(path: &str) -> usize {
+/// The largest body `path` may have (also the cap on local reads, [`crate::storage::FsStorage`]).
+pub(crate) fn size_cap(path: &str) -> usize {
     if path == "checkpoint" {
         MAX_NOTE_SIZE
     } else if path.starts_with("tile/entries/") {

@@ -4,7 +4,13 @@
 //! write is atomic and durable: the bytes go to a temporary file in the target directory, are
 //! flushed to disk, and are renamed over the target, and the directory is flushed; a reader sees
 //! either the old resource or the new one, never a torn one, also after a crash.
+//!
+//! Reads open only regular files, without blocking, and read at most the largest size the resource
+//! can have (as [`crate::remote::HttpTiles`] does over HTTP): a FIFO, device, socket or directory
+//! placed where a resource belongs is an error, not a hang or an endless read
+//! ([`lumen_crypto::fs`]). The [`io::Error`] then wraps a [`lumen_crypto::fs::FileError`].
 
+use lumen_crypto::fs::{FileError, read_regular_file};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -65,11 +71,14 @@ impl FsStorage {
 }
 
 impl TileStorage for FsStorage {
+    /// Reads the regular file for `path`, at most the largest size that resource can have; a
+    /// missing file is `None`, anything but a regular file an error.
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
-        match std::fs::read(self.file_path(path)?) {
+        let file = self.file_path(path)?;
+        match read_regular_file(&file, crate::remote::size_cap(path) as u64) {
             Ok(b) => Ok(Some(b)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e),
+            Err(FileError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -205,5 +214,78 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    /// The `FileError` inside a read error.
+    fn file_error(e: &io::Error) -> Option<&FileError> {
+        e.get_ref().and_then(|e| e.downcast_ref::<FileError>())
+    }
+
+    #[test]
+    fn oversize_resource_is_refused_at_its_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        s.write("tile/0/000", &[1u8; 8192]).unwrap();
+        assert_eq!(s.read("tile/0/000").unwrap().unwrap().len(), 8192);
+        s.write("tile/0/000", &[1u8; 8193]).unwrap();
+        let err = s.read("tile/0/000").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::FileTooLarge);
+        assert!(matches!(
+            file_error(&err),
+            Some(FileError::TooLarge { max_len: 8192, .. })
+        ));
+        s.write("checkpoint", &vec![b'x'; crate::note::MAX_NOTE_SIZE + 1])
+            .unwrap();
+        assert!(matches!(
+            file_error(&s.read("checkpoint").unwrap_err()),
+            Some(FileError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn non_regular_file_resource_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        std::fs::create_dir_all(dir.path().join("tile/0/000.p")).unwrap();
+        let err = s.read("tile/0/000.p").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
+        assert!(matches!(
+            file_error(&err),
+            Some(FileError::NotARegularFile {
+                kind: lumen_crypto::fs::FileKind::Directory,
+                ..
+            })
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_regular_file_fifo_checkpoint_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            dir.path().join("checkpoint"),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(s.read("checkpoint").map_err(|e| {
+                file_error(&e).map(|f| {
+                    matches!(
+                        f,
+                        FileError::NotARegularFile {
+                            kind: lumen_crypto::fs::FileKind::Fifo,
+                            ..
+                        }
+                    )
+                })
+            }));
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("reading a FIFO checkpoint blocked");
+        assert_eq!(got, Err(Some(true)));
     }
 }
