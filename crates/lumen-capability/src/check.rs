@@ -8,9 +8,16 @@
 //! every answer must be outside the special-purpose ranges of [`crate::net`] unless a grant names the
 //! address, and the provider connects to exactly the addresses returned, so a second DNS answer cannot
 //! change the target. Every redirect hop goes through [`EnforcedCall::follow_redirect`].
+//!
+//! Under a `path_prefix` grant, a path that some server could read differently (a segment that decodes,
+//! once or more, to `.`, `..` or a separator; see the `path` module's rules) is refused. Request
+//! headers must be valid RFC 9110 names and string values, each named once, and none may choose the
+//! route ([`is_refused_header`]); a `_method` override in the query or the body is refused. A call may
+//! name only the arguments its tool takes ([`crate::tool::known_arguments`]), and an HTTP tool that
+//! implies its method accepts a `method` argument only when it repeats that method.
 
 use crate::audit::{ArgShapes, AuditEvent, TargetOrigin};
-use crate::grant::{Constraint, Grant, METHODS, Scheme, has_encoded_separator};
+use crate::grant::{Constraint, Grant, METHODS, Scheme};
 use crate::host::Host;
 use crate::net::{canonical_ip, special_purpose};
 use crate::scope::Scope;
@@ -99,9 +106,25 @@ pub enum ViolationCode {
     ResponseTooLarge,
     /// The audit sink could not record the decision.
     AuditFailed,
-    /// A request header that chooses where the request goes (`Host`, `Forwarded`, `X-Forwarded-Host`,
-    /// proxy headers): the checked URL alone decides that.
+    /// A request header that chooses where or how the request is routed (`Host`, `Forwarded`,
+    /// `X-Forwarded-*`, `X-Original-URL`, `X-HTTP-Method-Override`, hop-by-hop and framing headers; see
+    /// [`is_refused_header`]): the checked URL, method and tool alone decide that.
     HeaderNotAllowed,
+    /// A request header name that is not an RFC 9110 token (`host:`, `Host\0`, `Host\r\nX`, pseudo-headers
+    /// such as `:path`, an empty name); `normalized` shows it escaped.
+    InvalidHeaderName,
+    /// A request header value that is not a string, or not a valid RFC 9110 field value (CR, LF, NUL or
+    /// another control character); `normalized` names the header, the value is never shown.
+    InvalidHeaderValue,
+    /// Two request headers with the same name once case is ignored (`Accept` and `accept`).
+    DuplicateHeader,
+    /// An argument the tool does not take (see [`crate::tool::known_arguments`]); `normalized` names it.
+    UnknownArgument,
+    /// An argument that contradicts the tool: a `method` on `http.get` (…) other than the tool's own.
+    ArgumentContradictsTool,
+    /// A `_method` parameter in the URL's query or in the body, which frameworks (Rails, Laravel,
+    /// Symfony, Express `method-override`) read as the request's method; `normalized` names it.
+    MethodOverride,
 }
 
 impl ViolationCode {
@@ -129,6 +152,12 @@ impl ViolationCode {
             ViolationCode::ResponseTooLarge => "ResponseTooLarge",
             ViolationCode::AuditFailed => "AuditFailed",
             ViolationCode::HeaderNotAllowed => "HeaderNotAllowed",
+            ViolationCode::InvalidHeaderName => "InvalidHeaderName",
+            ViolationCode::InvalidHeaderValue => "InvalidHeaderValue",
+            ViolationCode::DuplicateHeader => "DuplicateHeader",
+            ViolationCode::UnknownArgument => "UnknownArgument",
+            ViolationCode::ArgumentContradictsTool => "ArgumentContradictsTool",
+            ViolationCode::MethodOverride => "MethodOverride",
         }
     }
 }
@@ -491,20 +520,12 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
             })?;
             enforced.http =
                 Some(check_url(grant, url, Some(raw)).map_err(|f| f.into_violation(scope, tool))?);
-            // Headers that would redirect the request past the checked host (virtual-host or proxy
-            // confusion) are refused; their values are not echoed.
+            // Headers that would route the request past what was checked (virtual-host or proxy
+            // confusion, path or method overrides, framing) are refused; values are never echoed.
             match args.get("headers") {
                 None | Some(Value::Null) => {}
                 Some(Value::Object(h)) => {
-                    if let Some(k) = h.keys().find(|k| is_routing_header(k)) {
-                        return Err(Fail::new(
-                            ViolationCode::HeaderNotAllowed,
-                            None,
-                            Some("headers"),
-                        )
-                        .normalized(k.to_ascii_lowercase())
-                        .into_violation(scope, tool));
-                    }
+                    check_headers(h).map_err(|f| f.into_violation(scope, tool))?;
                 }
                 Some(other) => {
                     return Err(
@@ -515,7 +536,26 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
                 }
             }
             let method = match implied {
-                Some(m) => m,
+                // The tool names the method; a `method` argument may only repeat it.
+                Some(m) => match args.get("method") {
+                    None => m,
+                    Some(Value::String(s)) if s.eq_ignore_ascii_case(m) => m,
+                    Some(Value::String(s)) => {
+                        return Err(Fail::new(
+                            ViolationCode::ArgumentContradictsTool,
+                            None,
+                            Some("method"),
+                        )
+                        .raw(s.as_str())
+                        .normalized(cut(s.to_ascii_uppercase()))
+                        .into_violation(scope, tool));
+                    }
+                    Some(other) => {
+                        return Err(Fail::new(ViolationCode::ArgumentType, None, Some("method"))
+                            .normalized(crate::audit::shape(other))
+                            .into_violation(scope, tool));
+                    }
+                },
                 None => match args.get("method") {
                     Some(Value::String(s)) => {
                         let up = s.to_ascii_uppercase();
@@ -555,6 +595,8 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
                 .into_violation(scope, tool));
             }
             enforced.method = Some(method);
+            check_method_override_body(args.get("body"))
+                .map_err(|f| f.into_violation(scope, tool))?;
         }
         ToolKind::Llm => {
             match args.get("model") {
@@ -619,6 +661,15 @@ fn decide(scope: &Scope, call: &Call<'_>) -> Result<EnforcedCall, Box<Violation>
         }
         ToolKind::Mcp => {}
     }
+    // Every argument must be one the tool takes: one the engine does not know is not checked, so it
+    // could carry a second limit or target (MCP tools: the server's own arguments, not checked here).
+    if let (Some(known), Value::Object(map)) = (grant.tool().known_arguments(), args)
+        && let Some(k) = map.keys().find(|k| !known.contains(&k.as_str()))
+    {
+        return Err(Fail::new(ViolationCode::UnknownArgument, None, None)
+            .normalized(cut(k.escape_debug().to_string()))
+            .into_violation(scope, tool));
+    }
     // Deadlines: every enclosing scope's, and this call's own timeout. The clock is read only if
     // one of them exists.
     if scope.deadline().is_none() && grant.timeout_ms().is_none() {
@@ -664,18 +715,157 @@ fn spend(scope: &Scope, tool: &str) -> Result<Option<u64>, Box<Violation>> {
     })
 }
 
-/// Headers that choose where a request goes rather than what it says.
-fn is_routing_header(name: &str) -> bool {
-    [
+/// Whether a request header is refused, by its name (compared without regard to case).
+///
+/// The URL, the method and the tool are what the engine checks, so a header that makes a server (or
+/// a proxy in front of it) use another host, scheme, port, path, method or client address, or that
+/// controls the connection or the message framing, would undo the check. The rule is a maintained
+/// deny-list, because request headers are open-ended (`X-Api-Key`, `anthropic-version`) and an
+/// allow-list would refuse ordinary APIs:
+/// - exact names: `host`, `via`, the hop-by-hop and framing headers of RFC 9110 §7.6.1 and RFC 9112
+///   (`connection`, `keep-alive`, `te`, `trailer`, `transfer-encoding`, `upgrade`, `content-length`,
+///   `expect`, `http2-settings`) and `front-end-https`;
+/// - any name with one of these words, splitting the name at every character that is not a letter or
+///   a digit (so `X_Forwarded_Host` and `x.original.url`, which CGI-style servers and some proxies
+///   treat alike, are caught with `X-Forwarded-Host`): `host`, `forward`, `forwarded`, `forwards`
+///   (`Forwarded`, `X-Forwarded-*`, `Max-Forwards`), `original`, `rewrite`, `override`, `method`,
+///   `url`, `uri`, `path`, `scheme`, `proto` (`X-Original-URL`, `X-Rewrite-URL`,
+///   `X-HTTP-Method-Override`, `X-Envoy-Original-Path`, `X-Url-Scheme`), `ip`, `addr` (`X-Real-IP`,
+///   `True-Client-IP`, `X-Remote-Addr`; also `ipv4`, `ipv6`, `address`), `proxy`
+///   (`Proxy-Authorization`), `envoy` (Envoy's internal `x-envoy-*`) and `script` (`X-Script-Name`,
+///   which WSGI setups read as the path prefix).
+///
+/// Client-address headers are covered where they use these words; spellings that glue words together
+/// (`X-Azure-ClientIP`) are not. Application-specific headers that change routing inside one framework
+/// (such as Next.js's `x-middleware-subrequest`) are outside this list.
+pub fn is_refused_header(name: &str) -> bool {
+    const EXACT: [&str; 12] = [
         "host",
-        ":authority",
-        "x-forwarded-host",
+        "via",
+        "front-end-https",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+        "expect",
+        "http2-settings",
+    ];
+    const WORDS: [&str; 21] = [
+        "host",
+        "forward",
         "forwarded",
-        "proxy-authorization",
-        "proxy-connection",
-    ]
-    .iter()
-    .any(|h| name.trim().eq_ignore_ascii_case(h))
+        "forwards",
+        "original",
+        "rewrite",
+        "override",
+        "method",
+        "url",
+        "uri",
+        "path",
+        "scheme",
+        "proto",
+        "ip",
+        "ipv4",
+        "ipv6",
+        "addr",
+        "address",
+        "proxy",
+        "envoy",
+        "script",
+    ];
+    let lower = name.to_ascii_lowercase();
+    EXACT.contains(&lower.as_str())
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| WORDS.contains(&w))
+}
+
+/// Checks request headers: valid RFC 9110 names and values, no name twice, none refused.
+fn check_headers(h: &serde_json::Map<String, Value>) -> Result<(), Fail> {
+    let fail = |code| Fail::new(code, None, Some("headers"));
+    let mut seen = std::collections::HashSet::new();
+    for (k, v) in h {
+        let name = http::HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+            fail(ViolationCode::InvalidHeaderName).normalized(cut(k.escape_debug().to_string()))
+        })?;
+        if is_refused_header(name.as_str()) {
+            return Err(fail(ViolationCode::HeaderNotAllowed).normalized(name.as_str()));
+        }
+        let valid = matches!(v, Value::String(s) if http::HeaderValue::from_str(s).is_ok());
+        if !valid {
+            return Err(fail(ViolationCode::InvalidHeaderValue).normalized(name.as_str()));
+        }
+        if !seen.insert(name.clone()) {
+            return Err(fail(ViolationCode::DuplicateHeader).normalized(name.as_str()));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a query or form parameter name asks frameworks to use another method: `_method` (any
+/// number of leading underscores, any case; Rails, Laravel, Symfony, Express `method-override`), or a
+/// name with the words `method` and `override` (`X-HTTP-Method-Override` as a parameter).
+fn is_method_override_param(name: &str) -> bool {
+    let bare = name.trim_start_matches('_');
+    if bare.len() < name.len() && bare.eq_ignore_ascii_case("method") {
+        return true;
+    }
+    let lower = name.to_ascii_lowercase();
+    let (mut method, mut over) = (false, false);
+    for w in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
+        method |= w == "method";
+        over |= w == "override";
+    }
+    method && over
+}
+
+/// A method override found in `arg`.
+fn method_override(name: &str, arg: &'static str) -> Fail {
+    Fail::new(ViolationCode::MethodOverride, None, Some(arg))
+        .normalized(cut(name.escape_debug().to_string()))
+}
+
+/// Refuses a method override in a URL's query (the call's URL and every redirect target), read as
+/// form parameters split at `&` and at `;` (which some parsers also split at).
+fn check_method_override_query(url: &Url) -> Result<(), Fail> {
+    let Some(q) = url.query() else {
+        return Ok(());
+    };
+    for part in q.split(';') {
+        if let Some((k, _)) =
+            url::form_urlencoded::parse(part.as_bytes()).find(|(k, _)| is_method_override_param(k))
+        {
+            return Err(method_override(&k, "url"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a method override in the body. A JSON-object body is judged by its top-level keys. A string
+/// body has no declared format (a form, JSON, multipart, …), so it is percent-decoded once and every
+/// word of it (a run of letters, digits, `_` and `-`) is judged as a parameter name: `_method`
+/// anywhere in a string body is refused.
+fn check_method_override_body(body: Option<&Value>) -> Result<(), Fail> {
+    match body {
+        Some(Value::Object(m)) => match m.keys().find(|k| is_method_override_param(k)) {
+            Some(k) => Err(method_override(k, "body")),
+            None => Ok(()),
+        },
+        Some(Value::String(s)) => {
+            let decoded = percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+            match decoded
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                .find(|w| is_method_override_param(w))
+            {
+                Some(w) => Err(method_override(w, "body")),
+                None => Ok(()),
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Checks a parsed URL against a grant (scheme, credentials, host, port, path).
@@ -789,9 +979,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
     }
     let path = url.path();
     if grant.path_prefixes().is_some()
-        && (has_encoded_separator(path)
-            || has_parameterized_dot_segment(path)
-            || !grant.allows_path(path))
+        && (crate::path::is_ambiguous(path) || !grant.allows_path(path))
     {
         return Err(Fail::new(
             ViolationCode::PathNotGranted,
@@ -802,6 +990,7 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
         .normalized(path.to_owned())
         .probe(Probe::Path(path.to_owned())));
     }
+    check_method_override_query(&url).map_err(|f| f.raw(raw_of(&url)))?;
     url.set_fragment(None);
     // Hand the provider the host exactly as checked: without the trailing dot, and an IPv4-mapped
     // IPv6 literal as its IPv4 address. A failure here leaves the URL as parsed, which was checked.
@@ -826,21 +1015,6 @@ fn check_url(grant: &Grant, mut url: Url, raw: Option<&str>) -> Result<HttpTarge
         host,
         scheme,
         port,
-    })
-}
-
-/// Whether a path has a segment that some servers resolve as `.` or `..` although the URL parser
-/// does not: `..;x`, `.;`, `%2e%2e;` (Tomcat and Spring strip `;` parameters before resolving).
-fn has_parameterized_dot_segment(path: &str) -> bool {
-    if !path.contains(';') {
-        return false;
-    }
-    path.split('/').any(|seg| {
-        let Some((base, _params)) = seg.split_once(';') else {
-            return false;
-        };
-        let base = base.to_ascii_lowercase().replace("%2e", ".");
-        base == "." || base == ".."
     })
 }
 

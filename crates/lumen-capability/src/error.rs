@@ -91,6 +91,18 @@ pub enum GrantError {
         /// The normalized suffix that is public.
         suffix: String,
     },
+    /// A wildcard with a rule of the Public Suffix List at or below its suffix (`*.amazonaws.com`
+    /// covers `s3.amazonaws.com`, where anyone can name a bucket): it would grant hosts that no single
+    /// party controls.
+    #[error(
+        "wildcard {pattern:?} covers the public suffix rule `{rule}`; name the hosts, or a wildcard under a domain registered below that suffix"
+    )]
+    WildcardAbovePublicSuffix {
+        /// The pattern as written.
+        pattern: String,
+        /// The rule found (normalized to ASCII, with its `*.` or `!` prefix), the shortest if several.
+        rule: String,
+    },
     /// A second grant for a tool in one scope.
     #[error("the tool `{tool}` is granted twice in one scope")]
     DuplicateGrant {
@@ -112,6 +124,32 @@ pub enum GrantError {
         format: &'static str,
         /// The parser's message (with line and column).
         message: String,
+    },
+    /// A JSON policy names the same member twice in one object (compared after unescaping): a
+    /// second `domain`, `grants` or tool key would otherwise silently replace the first. TOML
+    /// refuses duplicate keys by itself.
+    #[error(
+        "the JSON policy names {name:?} twice in one object (at JSON pointer {at:?}, line {line}, column {column})"
+    )]
+    PolicyDuplicateMember {
+        /// The member name, unescaped.
+        name: String,
+        /// The RFC 6901 JSON Pointer of the object (`""` for the top level).
+        at: String,
+        /// The line of the second occurrence.
+        line: usize,
+        /// The column just after the second occurrence's name.
+        column: usize,
+    },
+    /// A JSON policy nested deeper than the workspace's strict JSON reader allows.
+    #[error("the JSON policy is nested deeper than {max} levels (line {line}, column {column})")]
+    PolicyTooDeep {
+        /// The cap ([`lumen_crypto::json::MAX_DEPTH`]).
+        max: usize,
+        /// The line where the cap was crossed.
+        line: usize,
+        /// The column where the cap was crossed.
+        column: usize,
     },
     /// A key in a policy document that means nothing there.
     #[error("unknown key `{key}` at `{at}` in the policy (expected `grants` or `scopes`)")]

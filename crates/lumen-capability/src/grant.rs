@@ -10,7 +10,7 @@
 //! | `scheme` | string or list | http | `http`, `https` |
 //! | `port` | integer or list | http | allowed ports |
 //! | `method` | string or list | http | `GET`, `HEAD`, `POST`, `PUT`, `PATCH`, `DELETE`, `OPTIONS` |
-//! | `path_prefix` | string or list | http | path prefixes, matched per segment |
+//! | `path_prefix` | string or list | http | path prefixes, matched per segment (a path or prefix some server could read differently is refused) |
 //! | `timeout_ms` | integer ≥ 1 | all | per-call timeout |
 //! | `max_calls` | integer ≥ 0 | all | call budget shared with every enclosing scope |
 //! | `max_bytes` | integer ≥ 1 | all | response size cap |
@@ -699,6 +699,11 @@ fn normalize_path_prefix(s: &str) -> Result<String, &'static str> {
         return Err("a path prefix may not contain an encoded `/` or `\\` (%2F, %5C)");
     }
     let u = url::Url::parse(&format!("https://h.invalid{s}")).map_err(|_| "not a valid path")?;
+    if crate::path::is_ambiguous(u.path()) {
+        return Err(
+            "a path prefix may not have a segment that some server could decode to `.`, `..` or a separator",
+        );
+    }
     Ok(u.path().to_owned())
 }
 

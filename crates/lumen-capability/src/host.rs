@@ -11,8 +11,12 @@
 //! - a wildcard, `*.example.com`, which matches every host with **one or more** labels in front of
 //!   `example.com` (`a.example.com`, `a.b.example.com`) and **not** the apex `example.com` itself (write
 //!   both patterns to allow both). The suffix must not be a public suffix (`*.com`, `*.co.uk`,
-//!   `*.github.io`, or a single unknown label such as `*.internal`): such a pattern would grant hosts that
-//!   nobody in particular controls, so it is refused when the grant is built;
+//!   `*.github.io`, or a single unknown label such as `*.internal`), and no rule of the Public Suffix
+//!   List may lie at or below it (`*.amazonaws.com` covers `s3.amazonaws.com`, where anyone can name a
+//!   bucket; `*.ck` covers the wildcard rule `*.ck`; `*.www.ck` the exception rule `!www.ck`). Rules
+//!   of both sections count: the private section is where shared hosting (`*.fastly.net`,
+//!   `*.core.windows.net`) is listed. Such a pattern would grant hosts that nobody in particular
+//!   controls, so it is refused when the grant is built;
 //! - an IP address (`10.1.2.3`, `::1`) or a CIDR range (`10.0.0.0/8`). Naming an address or a range is
 //!   also what allows a special-purpose address (loopback, private, link-local, …) to be reached; see
 //!   [`crate::net`].
@@ -23,8 +27,10 @@
 use crate::error::GrantError;
 use crate::net::canonical_ip;
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::LazyLock;
 
 /// A normalized host: a lower-case ASCII domain name without a trailing dot, or an IP address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -176,6 +182,12 @@ impl HostPattern {
                     suffix: d,
                 });
             }
+            if let Some(rule) = rule_at_or_below(&d) {
+                return Err(GrantError::WildcardAbovePublicSuffix {
+                    pattern: input.to_owned(),
+                    rule: rule.to_owned(),
+                });
+            }
             return Ok(HostPattern::Wildcard(d));
         }
         if input.contains('*') {
@@ -261,6 +273,78 @@ fn is_public_suffix(domain: &str) -> bool {
         Some(s) => s.as_bytes().len() == domain.len(),
         None => true,
     }
+}
+
+/// The rules of the Public Suffix List that `psl` was built from (see `data/README.md`): one rule a
+/// line, ICANN and private sections alike.
+const PSL_RULES: &str = include_str!("../data/public_suffix_rules.txt");
+
+/// The `psl` release whose `data/rules.txt` is [`PSL_RULES`] (a test checks `Cargo.lock` against it).
+#[cfg_attr(not(test), allow(dead_code))]
+const PSL_RULES_VERSION: &str = "2.1.247";
+
+/// Names that hand out subdomains to unrelated customers but have no rule in the list, treated as
+/// private-section rules. `googleusercontent.com`: Colab, Cloud Shell and Cloud Workstations serve
+/// customers' own servers, and Drive and Sites their uploads, from its subdomains.
+const EXTRA_SHARED_RULES: [&str; 1] = ["googleusercontent.com"];
+
+/// For every name that is the base of a rule (the rule without `*.` or `!`) or an ancestor of one, the
+/// shortest such rule as written, in ASCII (`s3.amazonaws.com`, `*.compute.amazonaws.com`, `!www.ck`).
+static RULES_AT_OR_BELOW: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+    let mut map: HashMap<String, String> = HashMap::new();
+    for (prefix, base) in PSL_RULES
+        .lines()
+        .chain(EXTRA_SHARED_RULES)
+        .filter_map(parse_rule)
+    {
+        let rule = format!("{prefix}{base}");
+        let mut name = base.as_str();
+        loop {
+            match map.get_mut(name) {
+                Some(best) => {
+                    if (rule.len(), &rule) < (best.len(), &*best) {
+                        best.clone_from(&rule);
+                    }
+                }
+                None => {
+                    map.insert(name.to_owned(), rule.clone());
+                }
+            }
+            match name.split_once('.') {
+                Some((_, parent)) => name = parent,
+                None => break,
+            }
+        }
+    }
+    map
+});
+
+/// One line of the list as `(prefix, base)`: the prefix is `*.`, `!` or empty and the base is
+/// normalized like any host. `None` for a blank or comment line (and for a rule whose base is not a
+/// host name, of which the list has none: a test checks).
+fn parse_rule(line: &str) -> Option<(&'static str, String)> {
+    // The list's format: the rule is the line up to the first whitespace; `//` starts a comment.
+    let rule = line.split_whitespace().next()?;
+    if rule.starts_with("//") {
+        return None;
+    }
+    let (prefix, base) = if let Some(b) = rule.strip_prefix("*.") {
+        ("*.", b)
+    } else if let Some(b) = rule.strip_prefix('!') {
+        ("!", b)
+    } else {
+        ("", rule)
+    };
+    match Host::parse(base) {
+        Ok(Host::Domain(d)) => Some((prefix, d)),
+        _ => None,
+    }
+}
+
+/// The shortest list rule whose base is `domain` or lies below it, if any.
+fn rule_at_or_below(domain: &str) -> Option<&'static str> {
+    let map: &'static HashMap<String, String> = &RULES_AT_OR_BELOW;
+    map.get(domain).map(String::as_str)
 }
 
 /// A canonical set of host patterns: the value of a `domain` constraint.
@@ -412,6 +496,89 @@ mod tests {
         }
         assert!(HostPattern::parse("*.corp.internal").is_ok());
         assert!(HostPattern::parse("*.example.co.uk").is_ok());
+    }
+
+    #[test]
+    fn the_rule_copy_is_the_one_the_locked_psl_was_built_from() {
+        let lock_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
+        let lock = std::fs::read_to_string(lock_path).expect("the workspace lock file");
+        let locked = lock
+            .split("[[package]]")
+            .find(|p| p.lines().any(|l| l.trim() == "name = \"psl\""))
+            .and_then(|p| p.lines().find_map(|l| l.trim().strip_prefix("version = ")))
+            .map(|v| v.trim_matches('"'));
+        assert_eq!(
+            locked,
+            Some(PSL_RULES_VERSION),
+            "psl was bumped: copy its data/rules.txt to data/public_suffix_rules.txt and set PSL_RULES_VERSION"
+        );
+    }
+
+    #[test]
+    fn every_rule_parses_and_agrees_with_psl() {
+        let mut rules = 0;
+        for line in PSL_RULES.lines() {
+            let (prefix, base) =
+                parse_rule(line).unwrap_or_else(|| panic!("rule {line:?} does not parse"));
+            rules += 1;
+            let suffix = |name: &str| {
+                psl::suffix(name.as_bytes())
+                    .filter(|s| s.is_known())
+                    .map(|s| String::from_utf8_lossy(s.as_bytes()).into_owned())
+            };
+            match prefix {
+                "" => assert_eq!(suffix(&base).as_deref(), Some(base.as_str()), "{line}"),
+                "*." => {
+                    let below = format!("zz9-lumen-probe.{base}");
+                    assert_eq!(suffix(&below).as_deref(), Some(below.as_str()), "{line}");
+                }
+                _ => {
+                    let (_, parent) = base.split_once('.').expect("an exception has a parent");
+                    assert_eq!(suffix(&base).as_deref(), Some(parent), "{line}");
+                }
+            }
+            assert!(rule_at_or_below(&base).is_some(), "{line}");
+        }
+        assert!(rules > 9_000, "only {rules} rules");
+    }
+
+    #[test]
+    fn wildcards_above_a_public_suffix_are_refused() {
+        for (s, rule) in [
+            ("*.amazonaws.com", "s3.amazonaws.com"),
+            ("*.compute.amazonaws.com", "*.compute.amazonaws.com"),
+            ("*.core.windows.net", "web.core.windows.net"),
+            ("*.fastly.net", "map.fastly.net"),
+            ("*.googleusercontent.com", "googleusercontent.com"),
+            ("*.www.ck", "!www.ck"),
+        ] {
+            assert_eq!(
+                HostPattern::parse(s),
+                Err(GrantError::WildcardAbovePublicSuffix {
+                    pattern: s.to_owned(),
+                    rule: rule.to_owned()
+                }),
+                "{s}"
+            );
+        }
+        for s in ["*.s3.amazonaws.com", "*.ck", "*.x.ck", "*.github.io"] {
+            assert!(
+                matches!(
+                    HostPattern::parse(s),
+                    Err(GrantError::PublicSuffixWildcard { .. })
+                ),
+                "{s}"
+            );
+        }
+        for s in [
+            "*.bucket.s3.amazonaws.com",
+            "*.a.x.ck",
+            "*.example.com",
+            "*.corp.internal",
+            "*.x.www.ck",
+        ] {
+            assert!(HostPattern::parse(s).is_ok(), "{s}");
+        }
     }
 
     #[test]

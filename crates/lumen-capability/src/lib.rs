@@ -44,6 +44,7 @@ pub mod error;
 pub mod grant;
 pub mod host;
 pub mod net;
+mod path;
 pub mod policy;
 pub mod scope;
 pub mod tool;

@@ -55,6 +55,57 @@ impl ToolId {
     pub fn kind(&self) -> Option<ToolKind> {
         ToolKind::of(&self.0)
     }
+
+    /// The argument names a call of this tool may use, or `None` for an MCP tool (whose arguments are
+    /// its server's; the engine checks none of them). See [`known_arguments`].
+    pub fn known_arguments(&self) -> Option<&'static [&'static str]> {
+        known_arguments(&self.0)
+    }
+}
+
+/// The arguments of the HTTP tools: the target, the method (`http.request`; on the other tools it may
+/// only repeat the tool's own), request headers and the body.
+pub const HTTP_ARGUMENTS: [&str; 4] = ["url", "method", "headers", "body"];
+/// The arguments of `llm.chat`: what is checked (`model`, `max_tokens`), the conversation, and the
+/// sampling settings that change neither the target nor the size of the answer.
+pub const LLM_CHAT_ARGUMENTS: [&str; 8] = [
+    "model",
+    "max_tokens",
+    "prompt",
+    "messages",
+    "system",
+    "temperature",
+    "top_p",
+    "stop",
+];
+/// The arguments of `llm.complete`: as `llm.chat`, without `messages`.
+pub const LLM_COMPLETE_ARGUMENTS: [&str; 7] = [
+    "model",
+    "max_tokens",
+    "prompt",
+    "system",
+    "temperature",
+    "top_p",
+    "stop",
+];
+/// The arguments of `llm.embed`.
+pub const LLM_EMBED_ARGUMENTS: [&str; 4] = ["model", "max_tokens", "input", "prompt"];
+
+/// The argument names a call of built-in `tool` may use, or `None` for an MCP tool or an unknown id.
+///
+/// The engine checks some arguments (`url`, `method`, `headers`, `model`, `max_tokens`) and passes the
+/// others to the provider unread, so an argument it does not know could change the call unchecked: a
+/// second limit (`max_completion_tokens`, `max_output_tokens`, `n`), another target (`base_url`,
+/// `proxy`), or another method. A call that names any argument outside this allow-list is refused
+/// (`ViolationCode::UnknownArgument`); names are compared exactly (`URL` and `Max_Tokens` are unknown).
+pub fn known_arguments(tool: &str) -> Option<&'static [&'static str]> {
+    match (ToolKind::of(tool)?, tool) {
+        (ToolKind::Http(_), _) => Some(&HTTP_ARGUMENTS),
+        (ToolKind::Llm, "llm.chat") => Some(&LLM_CHAT_ARGUMENTS),
+        (ToolKind::Llm, "llm.complete") => Some(&LLM_COMPLETE_ARGUMENTS),
+        (ToolKind::Llm, _) => Some(&LLM_EMBED_ARGUMENTS),
+        (ToolKind::Mcp, _) => None,
+    }
 }
 
 impl fmt::Display for ToolId {
@@ -75,7 +126,8 @@ pub enum ToolKind {
     /// `http.get`, `http.head`, `http.post`, `http.put`, `http.patch`, `http.delete` (the method is
     /// implied) and `http.request` (the method is the `method` argument). The target is the `url` argument.
     Http(Option<&'static str>),
-    /// `llm.chat`, `llm.complete`, `llm.embed`: arguments `model` and `max_tokens`.
+    /// `llm.chat`, `llm.complete`, `llm.embed`: checked arguments `model` and `max_tokens` (the others a
+    /// call may name are listed by [`known_arguments`]).
     Llm,
     /// `mcp.<server>.<tool>`: a tool of an MCP server.
     Mcp,

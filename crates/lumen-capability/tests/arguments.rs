@@ -61,17 +61,18 @@ fn routing_headers_are_refused_and_not_echoed() {
     let grants =
         GrantSet::from_json(&json!({ "http.get": {"domain": "api.example.com"} })).unwrap();
     let s = Scope::root("app", &grants).unwrap();
-    for name in [
-        "Host",
-        "host",
-        " HOST",
-        "X-Forwarded-Host",
-        "Forwarded",
-        "Proxy-Authorization",
+    for (name, code) in [
+        ("Host", ViolationCode::HeaderNotAllowed),
+        ("host", ViolationCode::HeaderNotAllowed),
+        // Not a valid header name at all (RFC 9110 tokens have no whitespace).
+        (" HOST", ViolationCode::InvalidHeaderName),
+        ("X-Forwarded-Host", ViolationCode::HeaderNotAllowed),
+        ("Forwarded", ViolationCode::HeaderNotAllowed),
+        ("Proxy-Authorization", ViolationCode::HeaderNotAllowed),
     ] {
         let args = json!({"url": "https://api.example.com/", "headers": {name: "evil.example secret-123"}});
         let v = validate_tool_policy(&s, &Call::new("http.get", &args)).unwrap_err();
-        assert_eq!(v.code, ViolationCode::HeaderNotAllowed, "{name}");
+        assert_eq!(v.code, code, "{name}");
         assert!(!serde_json::to_string(&*v).unwrap().contains("secret-123"));
     }
     let args = json!({"url": "https://api.example.com/", "headers": "Host: evil"});

@@ -969,7 +969,7 @@ impl AuditReq {
                 let url = format!("{}?token={SECRET}#{SECRET}", req.url_with_host(&host));
                 json!({
                     "url": url,
-                    "headers": { "Authorization": format!("Bearer {SECRET}"), "X-List": [SECRET] },
+                    "headers": { "Authorization": format!("Bearer {SECRET}"), "X-List": format!("a, {SECRET}") },
                 })
             }
             AuditReq::Llm(r) => {

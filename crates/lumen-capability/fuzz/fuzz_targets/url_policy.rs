@@ -7,6 +7,9 @@
 //! the URL itself.
 #![no_main]
 
+#[path = "../../tests/support/server_models.rs"]
+mod server_models;
+
 use libfuzzer_sys::fuzz_target;
 use lumen_capability::net::special_purpose;
 use lumen_capability::{
@@ -186,6 +189,16 @@ fn check_target(fx: &Fixture, grant: &Grant, t: &HttpTarget, what: &str) {
             "`..;` segment allowed: {}",
             ctx()
         );
+        // However a server decodes and normalizes the path, it stays under a granted prefix.
+        let prefixes = grant.path_prefixes().unwrap_or_default();
+        for m in server_models::models() {
+            let read = server_models::read(&m, url.path());
+            assert!(
+                prefixes.iter().any(|p| server_models::under(p, &read)),
+                "{m:?} reads the path as {read:?}: {}",
+                ctx()
+            );
+        }
     }
     match &t.host {
         Host::Ip(ip) => assert!(
