@@ -223,6 +223,61 @@ pub(crate) struct LogServeArgs {
     /// Close a batch this many milliseconds after its first entry.
     #[arg(long, default_value_t = 50)]
     pub(crate) max_delay_ms: u64,
+    #[command(flatten)]
+    pub(crate) limits: ServeLimitsArgs,
+}
+
+/// The limits a `lumen … serve` command enforces on its clients (a client is an IP address, or
+/// an IPv6 /64); see the `lumen-server` crate.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Client limits")]
+pub(crate) struct ServeLimitsArgs {
+    /// Seconds from a request's first byte to the end of its headers (slower senders are cut).
+    #[arg(long, value_name = "SECS", default_value_t = lumen_server::limits::DEFAULT_HEADER_READ_TIMEOUT.as_secs())]
+    pub(crate) header_timeout_secs: u64,
+    /// Seconds a connection may stay open without a request in progress (keep-alive idle).
+    #[arg(long, value_name = "SECS", default_value_t = lumen_server::limits::DEFAULT_IDLE_TIMEOUT.as_secs())]
+    pub(crate) idle_timeout_secs: u64,
+    /// Seconds to receive a request body (slower senders get 408).
+    #[arg(long, value_name = "SECS", default_value_t = lumen_server::limits::DEFAULT_BODY_READ_TIMEOUT.as_secs())]
+    pub(crate) body_timeout_secs: u64,
+    /// Seconds to answer a request (slower requests get 503).
+    #[arg(long, value_name = "SECS", default_value_t = lumen_server::limits::DEFAULT_HANDLER_TIMEOUT.as_secs())]
+    pub(crate) handler_timeout_secs: u64,
+    /// Seconds to send a response (slower readers are cut).
+    #[arg(long, value_name = "SECS", default_value_t = lumen_server::limits::DEFAULT_RESPONSE_WRITE_TIMEOUT.as_secs())]
+    pub(crate) write_timeout_secs: u64,
+    /// Open connections in all (the open-file limit is raised to fit, if the hard limit allows).
+    #[arg(long, value_name = "N", default_value_t = lumen_server::limits::DEFAULT_MAX_CONNECTIONS)]
+    pub(crate) max_connections: usize,
+    /// Open connections per client.
+    #[arg(long, value_name = "N", default_value_t = lumen_server::limits::DEFAULT_MAX_CONNECTIONS_PER_CLIENT)]
+    pub(crate) max_connections_per_ip: usize,
+    /// Requests a second per client, sustained (beyond it: 429 with Retry-After).
+    #[arg(long, value_name = "N", default_value_t = lumen_server::limits::DEFAULT_REQUESTS_PER_SECOND)]
+    pub(crate) rate_per_ip: u32,
+    /// Requests per client allowed in a burst.
+    #[arg(long, value_name = "N", default_value_t = lumen_server::limits::DEFAULT_REQUEST_BURST)]
+    pub(crate) burst_per_ip: u32,
+}
+
+impl ServeLimitsArgs {
+    /// The server limits these flags give, with request bodies up to `max_body_bytes`.
+    pub(crate) fn limits(&self, max_body_bytes: usize) -> lumen_server::ServerLimits {
+        use std::time::Duration;
+        let mut l = lumen_server::ServerLimits::default();
+        l.header_read_timeout = Duration::from_secs(self.header_timeout_secs);
+        l.idle_timeout = Duration::from_secs(self.idle_timeout_secs);
+        l.body_read_timeout = Duration::from_secs(self.body_timeout_secs);
+        l.handler_timeout = Duration::from_secs(self.handler_timeout_secs);
+        l.response_write_timeout = Duration::from_secs(self.write_timeout_secs);
+        l.max_connections = self.max_connections;
+        l.max_connections_per_client = self.max_connections_per_ip;
+        l.requests_per_second = self.rate_per_ip;
+        l.request_burst = self.burst_per_ip;
+        l.max_body_bytes = max_body_bytes;
+        l
+    }
 }
 
 #[derive(Debug, Subcommand)]

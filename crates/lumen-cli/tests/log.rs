@@ -391,3 +391,138 @@ fn prove_verify_receipt_and_monitor() {
         &String::from_utf8(std::fs::read(dir.join("forklog/checkpoint")).unwrap()).unwrap()
     ));
 }
+
+/// A log of 300 entries appended with `lumen log append`: two level-0 tiles (one partial), a
+/// level-1 tile, two entry bundles. Returns the canonical paths of every resource it serves.
+fn log_of_300(dir: &Path) -> Vec<String> {
+    init(dir);
+    let files: Vec<String> = (0..300).map(|i| format!("e{i}")).collect();
+    for (i, f) in files.iter().enumerate() {
+        std::fs::write(dir.join(f), format!("entry {i}")).unwrap();
+    }
+    lumen(dir)
+        .args(["log", "append", "--dir", "log", "--key", "log.key"])
+        .args(&files)
+        .assert()
+        .success();
+    [
+        "tile/0/000",
+        "tile/0/001.p/44",
+        "tile/1/000.p/1",
+        "tile/entries/000",
+        "tile/entries/001.p/44",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// Issue 21 item 11, as a class: a tile path is served only if the path as received (before
+/// any percent-decoding) is the canonical encoding of the resource. Escaped, padded, re-grouped,
+/// queried or slash-appended spellings of served resources are all 404.
+#[test]
+fn non_canonical_spellings_of_served_tiles_are_not_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let served = log_of_300(dir);
+    let server = Server::start_with(dir, 20, &common::NO_RATE_LIMIT);
+    for path in &served {
+        assert_eq!(
+            http(&server.addr, "GET", &format!("/{path}"), b"").0,
+            200,
+            "{path}"
+        );
+    }
+    for path in [
+        "/tile/0/%30%30%30",
+        "/tile/0/%30%30%31.p/44",
+        "/tile/0/001.p%2f44",
+        "/tile/0/001.p%2F44",
+        "/tile/0/001%2ep/44",
+        "/tile/%30/000",
+        "/tile/entries/%30%30%30",
+        "/tile%2fentries/000",
+        "/tile/0/000?",
+        "/tile/0/000?v=1",
+        "/tile/0/000/",
+        "/tile/0/x000/000",
+        "/tile/0/0000",
+        "/tile/0/001.p/044",
+        "/tile/1/000.p/01",
+        "/tile//0/000",
+        "/tile/0/./000",
+        "/tile/0/../0/000",
+    ] {
+        let (status, _, _) = http(&server.addr, "GET", path, b"");
+        assert_eq!(status, 404, "{path}");
+    }
+    server.stop();
+}
+
+/// One percent-escaped byte, a padding or grouping change, a query or a trailing slash applied
+/// to a canonical path; or the path unchanged.
+fn respell(path: &str, how: u8, at: usize) -> String {
+    let i = at % path.len();
+    match how % 7 {
+        0 => path.to_owned(),
+        1 => {
+            let (a, b) = path.split_at(i);
+            let c = b.as_bytes()[0];
+            format!("{a}%{c:02X}{}", &b[1..])
+        }
+        2 => {
+            let (a, b) = path.split_at(i);
+            let c = b.as_bytes()[0];
+            format!("{a}%{c:02x}{}", &b[1..])
+        }
+        3 => path.replacen("tile/0/", "tile/0/x000/", 1),
+        4 => path.replacen("/0", "/00", 1),
+        5 => format!("{path}?"),
+        _ => format!("{path}/"),
+    }
+}
+
+/// Property (issue 21 item 11): for any request path P that the server answers with a tile,
+/// P is `/` and the canonical encoding of that tile, and the body is that tile's bytes.
+#[test]
+fn any_tile_path_served_is_the_canonical_encoding_of_what_is_served() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let served = log_of_300(dir);
+    let server = Server::start_with(dir, 20, &common::NO_RATE_LIMIT);
+    let (ok, refused) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let mut runner = TestRunner::new(Config {
+        cases: 300,
+        ..Config::default()
+    });
+    let strategy = (0..served.len(), any::<u8>(), any::<usize>());
+    runner
+        .run(&strategy, |(which, how, at)| {
+            let path = format!("/{}", respell(&served[which], how, at));
+            let (status, _, body) = http(&server.addr, "GET", &path, b"");
+            if status == 200 {
+                ok.set(ok.get() + 1);
+                let parsed = lumen_tlog::tiles::parse_tile_path(&path[1..]);
+                let canonical = match parsed {
+                    Ok(lumen_tlog::tiles::TilePath::Hashes(t)) => t.path(),
+                    Ok(lumen_tlog::tiles::TilePath::Entries(b)) => b.path(),
+                    Err(e) => panic!("served {path}, which does not parse: {e}"),
+                };
+                prop_assert_eq!(&path[1..], canonical.as_str());
+                prop_assert_eq!(
+                    body,
+                    std::fs::read(dir.join("log").join(&canonical)).unwrap()
+                );
+            } else {
+                refused.set(refused.get() + 1);
+                prop_assert_eq!(status, 404, "{}", path);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Both outcomes occurred, so the property was exercised.
+    let (ok, refused) = (ok.get(), refused.get());
+    assert!(ok > 0 && refused > 0, "{ok} served, {refused} refused");
+    server.stop();
+}

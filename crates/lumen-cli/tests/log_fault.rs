@@ -76,7 +76,8 @@ fn sigkill_at_random_moments_loses_no_acknowledged_entry() {
     let checkpoints: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let mut kills = 0;
     for round in 0..6 {
-        let server = Server::start(dir, 5);
+        // Four clients append as fast as they can: no rate limit (this tests durability).
+        let server = Server::start_with(dir, 5, &common::NO_RATE_LIMIT);
         let addr = server.addr.clone();
         let stop = Arc::new(AtomicBool::new(false));
         let clients: Vec<_> = (0..4)

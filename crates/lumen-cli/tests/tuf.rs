@@ -687,7 +687,8 @@ fn failures_exit_with_a_hint() {
         &["root"],
     )
     .success()
-    .stdout(predicate::str::contains("staged root v2: 1 of 1"));
+    .stdout(predicate::str::contains("staged root v2: 1 of 1"))
+    .stdout(predicate::str::contains("sha256 of the signed part: "));
     lumen(dir)
         .args(["tuf", "discard", "--repo", "repo"])
         .assert()
@@ -746,4 +747,93 @@ fn encrypted_keys_take_the_passphrase_from_the_environment() {
     assert!(!dir.join("repo").exists());
     init("correct horse").success();
     assert_eq!(verify_json(dir, &[])["root"], 1);
+}
+
+/// Every file under `dir` with its bytes (the editor's lock file aside).
+fn repo_files(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n != "editor.lock") {
+                out.insert(p.clone(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Issue 21 item 5: a targets file edited on disk (its signature no longer valid) is not
+/// loaded, re-signed and republished by any `lumen tuf` command; nothing on disk changes.
+#[test]
+fn tampered_metadata_is_never_re_signed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    init(dir);
+    std::fs::write(dir.join("hello.txt"), b"hello").unwrap();
+    std::fs::write(dir.join("more.txt"), b"more").unwrap();
+    let online = ["targets", "snapshot", "timestamp"];
+    tuf(dir, &["add-target", "--repo", "repo", "hello.txt"], &online).success();
+    let v = status_json(dir)["roles"]["targets"]["version"]
+        .as_u64()
+        .unwrap();
+    let path = dir.join(format!("repo/metadata/{v}.targets.json"));
+    let pristine = std::fs::read(&path).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&pristine).unwrap();
+    doc["signed"]["targets"]["evil.txt"] = serde_json::json!({
+        "length": 4,
+        "hashes": {"sha256": "00".repeat(32)},
+    });
+    std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let refuses_verify = || {
+        lumen(dir)
+            .args(["tuf", "verify", "--repo", "repo"])
+            .assert()
+            .code(1);
+    };
+    refuses_verify();
+    let before = repo_files(&dir.join("repo"));
+    let runs: [(&[&str], &[&str]); 6] = [
+        (&["add-target", "--repo", "repo", "more.txt"], &online),
+        (&["remove-target", "--repo", "repo", "hello.txt"], &online),
+        (
+            &[
+                "delegate",
+                "--repo",
+                "repo",
+                "--name",
+                "pkg",
+                "--paths",
+                "pkg/*",
+                "--delegate-key",
+                "targets.key",
+            ],
+            &online,
+        ),
+        (&["refresh", "--repo", "repo"], &["snapshot", "timestamp"]),
+        (&["rotate", "--repo", "repo", "--role", "root"], &["root"]),
+        (&["status", "--repo", "repo"], &[]),
+    ];
+    for (args, keys) in runs {
+        tuf(dir, args, keys)
+            .code(2)
+            .stderr(predicate::str::contains("refused by the repository editor"))
+            .stderr(predicate::str::contains("0 of the required 1"))
+            .stderr(predicate::str::contains("hint:"));
+        assert!(
+            repo_files(&dir.join("repo")) == before,
+            "{args:?} changed the repository"
+        );
+    }
+    refuses_verify();
+    // Restored, the repository is edited again.
+    std::fs::write(&path, &pristine).unwrap();
+    tuf(dir, &["add-target", "--repo", "repo", "more.txt"], &online).success();
+    assert_eq!(
+        verify_json(dir, &["more.txt"])["downloaded"][0]["length"],
+        4
+    );
 }

@@ -72,6 +72,10 @@ pub(crate) fn http(addr: &str, method: &str, path: &str, body: &[u8]) -> Respons
     try_http(addr, method, path, body).unwrap_or_else(|e| panic!("{method} {path}: {e}"))
 }
 
+/// Client limits high enough that a test's own bursts are never rate limited.
+pub(crate) const NO_RATE_LIMIT: [&str; 4] =
+    ["--rate-per-ip", "1000000", "--burst-per-ip", "1000000"];
+
 /// A running `lumen log serve` on `127.0.0.1:0` for the log `log` (key `log.key`) in a directory.
 pub(crate) struct Server {
     /// The server process.
@@ -81,8 +85,14 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Starts the server in `dir` with the given batch delay and waits for its address.
+    /// Starts the server in `dir` with the given batch delay (and the default client limits)
+    /// and waits for its address.
     pub(crate) fn start(dir: &Path, max_delay_ms: u32) -> Self {
+        Self::start_with(dir, max_delay_ms, &[])
+    }
+
+    /// [`Server::start`] with more arguments, e.g. client limits.
+    pub(crate) fn start_with(dir: &Path, max_delay_ms: u32, extra: &[&str]) -> Self {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lumen"))
             .current_dir(dir)
             .args([
@@ -96,6 +106,7 @@ impl Server {
                 "127.0.0.1:0",
             ])
             .args(["--max-delay-ms", &max_delay_ms.to_string()])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
