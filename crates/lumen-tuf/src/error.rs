@@ -19,6 +19,16 @@ pub enum TufError {
         /// The parser's error.
         source: serde_json::Error,
     },
+    /// A JSON object has two members with the same name, compared after unescaping (`"a"` and
+    /// `"\u0061"` are the same name). Parsers disagree on which one counts (the first, the last,
+    /// both), so the signer and a verifier could read different documents: refused everywhere.
+    #[error("{role}: duplicate member {name:?} in a JSON object")]
+    DuplicateMember {
+        /// The role (or file) being read.
+        role: String,
+        /// The repeated name, unescaped.
+        name: String,
+    },
     /// The JSON does not have the shape the specification requires.
     #[error("{role}: {field}: {reason}")]
     Malformed {
@@ -186,6 +196,27 @@ pub enum TufError {
     /// The calling code used the API out of order (a bug in the caller, not the repository).
     #[error("API misuse: {0}")]
     ApiMisuse(&'static str),
+    /// A signature that a root version collecting signatures carries does not verify with the
+    /// root key its key id names (the signed content changed after it was signed, or the
+    /// signature is forged). Signatures still missing are not an error there; wrong ones are.
+    #[error("{role}: the signature by key {keyid} does not verify")]
+    InvalidSignature {
+        /// The role (`root`, or the file being signed).
+        role: String,
+        /// The key id the signature claims.
+        keyid: String,
+    },
+    /// A metadata file of the repository being edited does not verify against the trusted root
+    /// chain (bad or missing signatures, a version or hash its referrer does not list, a
+    /// duplicate member, …): the repository editor does not build on it. `source` says what is
+    /// wrong.
+    #[error("{}: refused by the repository editor: it does not verify", path.display())]
+    UntrustedRepositoryFile {
+        /// The file.
+        path: PathBuf,
+        /// Why it does not verify.
+        source: Box<TufError>,
+    },
     /// A repository editor operation was refused.
     #[error("{what}: {reason}")]
     Editor {

@@ -167,7 +167,7 @@ impl DirFetcher {
 impl Fetcher for DirFetcher {
     fn open(&self, relative: &str) -> Result<Box<dyn Read + '_>, FetchError> {
         let path = self.path(relative)?;
-        match std::fs::File::open(&path) {
+        match lumen_crypto::fs::open_regular_file(&path).map_err(std::io::Error::from) {
             Ok(f) => Ok(Box::new(f)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FetchError::NotFound),
             Err(e) => Err(FetchError::Io(e)),

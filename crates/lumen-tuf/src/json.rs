@@ -1,17 +1,28 @@
 //! The parse tree metadata is read through: like `serde_json::Value`, but allocated in one arena
 //! ([`bumpalo::Bump`]), with strings borrowed from the input where they have no escapes, and
-//! objects as slices of members sorted by key (duplicates resolved as JSON parsers do: the last
-//! one wins). Building it costs no map insertions and no allocation per node, freeing it is
-//! freeing the arena, canonical encoding needs no sorting, and the typed readers find members in
-//! sorted slices. Fields the typed model does not know are converted to `serde_json::Value`
-//! (see [`J::into_value`]).
+//! objects as slices of members sorted by key. Building it costs no map insertions and no
+//! allocation per node, freeing it is freeing the arena, canonical encoding needs no sorting, and
+//! the typed readers find members in sorted slices. Fields the typed model does not know are
+//! converted to `serde_json::Value` (see [`J::into_value`]).
+//!
+//! **Duplicate member names are refused** ([`ParseError::Duplicate`], reported as
+//! [`TufError::DuplicateMember`]), the workspace's one policy for JSON input: names are compared
+//! after unescaping (`"a"` and `"\u0061"` are the same name), in every object, the top level and
+//! `signed` included. JSON parsers disagree on which of two equal names counts (serde_json and
+//! Python keep the last, others the first or both), so a document with both could mean one thing
+//! to the signer and another to a verifier. The check costs nothing on canonical text: its keys
+//! are strictly increasing, which the sortedness test every object already gets establishes; only
+//! an object whose keys are out of order is sorted, and equal neighbours are then duplicates.
+//! A syntax error anywhere is reported before a duplicate (the whole text is always read), so
+//! every parse path reports the same error for the same bytes.
 //!
 //! [`parse_checked`] also says whether the text already is canonical JSON, so signatures can be
 //! checked over the bytes as received without re-encoding them.
 
 use crate::canonical::NotCanonical;
+use crate::error::TufError;
 use bumpalo::Bump;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use serde_json::{Number, Value};
 use std::cell::{Cell, RefCell};
@@ -27,6 +38,46 @@ pub(crate) enum J<'a> {
     Arr(&'a [J<'a>]),
     /// Members sorted by key (byte order = code point order), keys unique.
     Obj(&'a [Member<'a>]),
+}
+
+/// Why text is not a JSON document this crate reads.
+#[derive(Debug)]
+pub(crate) enum ParseError {
+    /// Not JSON (syntax, trailing characters, invalid escapes).
+    Syntax(serde_json::Error),
+    /// An object has two members with this name (after unescaping).
+    Duplicate(String),
+}
+
+impl ParseError {
+    /// The crate error for this, in the file (or role) `role`.
+    pub(crate) fn into_tuf(self, role: &str) -> TufError {
+        match self {
+            ParseError::Syntax(source) => TufError::Json {
+                role: role.to_owned(),
+                source,
+            },
+            ParseError::Duplicate(name) => TufError::DuplicateMember {
+                role: role.to_owned(),
+                name,
+            },
+        }
+    }
+}
+
+/// Parses `bytes` as one JSON value, refusing duplicate member names like every reader here
+/// (for the crate's JSON files that are not metadata, e.g. the editor's settings).
+pub(crate) fn parse_value(bytes: &[u8], role: &str) -> Result<Value, TufError> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        // serde_json names the offending position.
+        return Err(match serde_json::from_slice::<Value>(bytes) {
+            Err(source) => ParseError::Syntax(source).into_tuf(role),
+            Ok(_) => crate::error::malformed(role, "(top level)", "not UTF-8"),
+        });
+    };
+    let bump = Bump::new();
+    let (j, _) = parse_checked(text, &bump).map_err(|e| e.into_tuf(role))?;
+    Ok(j.into_value())
 }
 
 /// A JSON number as serde_json reports it.
@@ -121,18 +172,21 @@ impl J<'_> {
 pub(crate) fn parse_checked<'a>(
     text: &'a str,
     bump: &'a Bump,
-) -> serde_json::Result<(J<'a>, bool)> {
+) -> Result<(J<'a>, bool), ParseError> {
     let cx = Ctx::new(bump);
     let mut de = serde_json::Deserializer::from_str(text);
-    let j = JSeed { cx: &cx }.deserialize(&mut de)?;
-    de.end()?;
+    let j = JSeed { cx: &cx }
+        .deserialize(&mut de)
+        .and_then(|j| de.end().map(|()| j))
+        .map_err(ParseError::Syntax)?;
+    cx.no_duplicate()?;
     let canonical = cx.clean.get() && no_whitespace_outside_strings(text.as_bytes());
     Ok((j, canonical))
 }
 
 /// Parses `text` into `bump` (tests and tools; see [`parse_checked`]).
 #[cfg(test)]
-pub(crate) fn parse<'a>(text: &'a str, bump: &'a Bump) -> serde_json::Result<J<'a>> {
+pub(crate) fn parse<'a>(text: &'a str, bump: &'a Bump) -> Result<J<'a>, ParseError> {
     parse_checked(text, bump).map(|(j, _)| j)
 }
 
@@ -160,11 +214,14 @@ pub(crate) fn no_whitespace_outside_strings(s: &[u8]) -> bool {
 }
 
 /// State shared by one parse: the arena, whether the text is still in canonical form (see
-/// [`parse_checked`]), and stacks the elements of open arrays and objects are collected on
-/// before each finished one is copied into the arena.
+/// [`parse_checked`]), the first duplicate member name met, and stacks the elements of open
+/// arrays and objects are collected on before each finished one is copied into the arena.
 struct Ctx<'a> {
     bump: &'a Bump,
     clean: Cell<bool>,
+    /// The first duplicate name. The parse goes on to the end (a syntax error after it is
+    /// reported instead), then fails with it.
+    duplicate: Cell<Option<&'a str>>,
     items: RefCell<Vec<J<'a>>>,
     members: RefCell<Vec<Member<'a>>>,
 }
@@ -174,8 +231,25 @@ impl<'a> Ctx<'a> {
         Self {
             bump,
             clean: Cell::new(true),
+            duplicate: Cell::new(None),
             items: RefCell::new(Vec::new()),
             members: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Notes a duplicate member name (the first one is reported).
+    fn duplicate(&self, name: &'a str) {
+        self.clean.set(false);
+        if self.duplicate.get().is_none() {
+            self.duplicate.set(Some(name));
+        }
+    }
+
+    /// Fails with the first duplicate name, if any was met.
+    fn no_duplicate(&self) -> Result<(), ParseError> {
+        match self.duplicate.get() {
+            Some(name) => Err(ParseError::Duplicate(name.to_owned())),
+            None => Ok(()),
         }
     }
 
@@ -186,25 +260,18 @@ impl<'a> Ctx<'a> {
         self.bump.alloc_str(s)
     }
 
-    /// Copies the members collected since `start` into the arena, sorted by key with the last of
-    /// duplicate keys kept.
+    /// Copies the members collected since `start` into the arena, sorted by key. Keys strictly
+    /// increasing as received (canonical text) cannot repeat; otherwise they are sorted and
+    /// equal neighbours are a duplicate, noted for the end of the parse.
     fn finish_object(&self, start: usize) -> &'a [Member<'a>] {
         let mut stack = self.members.borrow_mut();
         let tail = &mut stack[start..];
         if !tail.windows(2).all(|w| w[0].0 < w[1].0) {
             self.clean.set(false);
-            // Stable: among equal keys, document order is kept, so the last one is the one to keep.
-            tail.sort_by(|a, b| a.0.cmp(b.0));
-            let mut kept = 0;
-            for i in 0..tail.len() {
-                if kept > 0 && tail[kept - 1].0 == tail[i].0 {
-                    tail[kept - 1] = tail[i];
-                } else {
-                    tail[kept] = tail[i];
-                    kept += 1;
-                }
+            tail.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            if let Some(w) = tail.windows(2).find(|w| w[0].0 == w[1].0) {
+                self.duplicate(w[0].0);
             }
-            stack.truncate(start + kept);
         }
         let out = self.bump.alloc_slice_copy(&stack[start..]);
         stack.truncate(start);
@@ -305,11 +372,14 @@ pub(crate) fn parse_top<'de: 'a, 'a>(
     text: &'de str,
     bump: &'a Bump,
     raw: bool,
-) -> serde_json::Result<Top<'a, 'de>> {
+) -> Result<Top<'a, 'de>, ParseError> {
     let cx = Ctx::new(bump);
     let mut de = serde_json::Deserializer::from_str(text);
-    let top = (&mut de).deserialize_any(TopVisitor { cx: &cx, raw })?;
-    de.end()?;
+    let top = (&mut de)
+        .deserialize_any(TopVisitor { cx: &cx, raw })
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(ParseError::Syntax)?;
+    cx.no_duplicate()?;
     Ok(top)
 }
 
@@ -343,14 +413,18 @@ impl<'de: 'a, 'a> Visitor<'de> for TopVisitor<'_, 'a> {
         Ok(None)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Top<'a, 'de>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        // Parsed, not skipped: a duplicate in it is reported before the wrong shape.
+        while seq.next_element_seed(JSeed { cx: self.cx })?.is_some() {}
         Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top<'a, 'de>, A::Error> {
         let mut signed = Signed::Missing;
         let start = self.cx.members.borrow().len();
         while let Some(k) = map.next_key_seed(KeySeed { cx: self.cx })? {
-            // A duplicate `signed`: the last one wins, as for every other member.
+            // `signed` is kept apart from the other members, so its duplicate is caught here.
+            if k == "signed" && !matches!(signed, Signed::Missing) {
+                self.cx.duplicate(k);
+            }
             if k == "signed" && self.raw {
                 signed = Signed::Raw(map.next_value::<&'de RawValue>()?);
             } else if k == "signed" {
@@ -406,7 +480,7 @@ mod tests {
 
     #[test]
     fn same_tree_and_canonical_bytes_as_serde_json() {
-        let text = r#"{"b":1,"a":{"z":[1,-2,"x"],"y":null,"x":true},"b":2,"\u00e9":"q\"\\"}"#;
+        let text = r#"{"b":1,"a":{"z":[1,-2,"x"],"y":null,"x":true},"\u00e9":"q\"\\"}"#;
         let bump = Bump::new();
         let j = parse(text, &bump).unwrap();
         let v: Value = serde_json::from_str(text).unwrap();
@@ -414,8 +488,99 @@ mod tests {
         let mut a = Vec::new();
         j.encode_canonical(&mut a).unwrap();
         assert_eq!(a, crate::canonical::encode(&v).unwrap());
-        // The duplicate "b": the last one wins, as in serde_json and Python.
-        assert!(String::from_utf8(a).unwrap().contains(r#""b":2"#));
+    }
+
+    fn duplicate_of(text: &str) -> Option<String> {
+        let bump = Bump::new();
+        match parse_checked(text, &bump) {
+            Err(ParseError::Duplicate(name)) => Some(name),
+            Err(ParseError::Syntax(e)) => panic!("syntax error in {text}: {e}"),
+            Ok(_) => None,
+        }
+    }
+
+    #[test]
+    fn duplicate_member_names_are_refused() {
+        for (text, name) in [
+            (r#"{"a":1,"a":2}"#, "a"),
+            (r#"{"a":1,"a":1}"#, "a"),
+            (r#"{"b":1,"a":2,"b":3}"#, "b"),
+            // Compared after unescaping.
+            (r#"{"a":1,"\u0061":2}"#, "a"),
+            (r#"{"\u00e9":1,"é":2}"#, "é"),
+            (r#"{"\"":1,"\u0022":2}"#, "\""),
+            // Nested, in arrays, the empty name.
+            (r#"{"x":[{"k":{"":1,"":2}}]}"#, ""),
+            (r#"[1,{"z":0,"y":{"q":1,"q":[]}}]"#, "q"),
+        ] {
+            assert_eq!(duplicate_of(text).as_deref(), Some(name), "{text}");
+        }
+        // Equal names in different objects are not duplicates.
+        assert_eq!(duplicate_of(r#"{"a":{"a":1},"b":{"a":2}}"#), None);
+        // The first duplicate (in the order objects end) is the one named.
+        assert_eq!(
+            duplicate_of(r#"{"z":1,"z":2,"a":{"y":1,"y":2}}"#).as_deref(),
+            Some("y")
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_before_a_duplicate() {
+        let bump = Bump::new();
+        assert!(matches!(
+            parse_checked(r#"{"a":1,"a":2,"b":}"#, &bump),
+            Err(ParseError::Syntax(_))
+        ));
+        let bump = Bump::new();
+        assert!(matches!(
+            parse_top(r#"{"signed":{"a":1,"a":2},"signatures":[}"#, &bump, false),
+            Err(ParseError::Syntax(_))
+        ));
+    }
+
+    #[test]
+    fn the_top_level_refuses_a_second_signed() {
+        for raw in [false, true] {
+            for text in [
+                r#"{"signed":{},"signatures":[],"signed":{}}"#,
+                r#"{"signed":{},"\u0073igned":{}}"#,
+                r#"{"signatures":[{"keyid":"a","keyid":"b"}],"signed":{}}"#,
+                r#"{"x":1,"signed":{},"x":2}"#,
+            ] {
+                let bump = Bump::new();
+                assert!(
+                    matches!(parse_top(text, &bump, raw), Err(ParseError::Duplicate(_))),
+                    "{text} raw={raw}"
+                );
+            }
+        }
+        // A top level that is not an object is still read for duplicates.
+        let bump = Bump::new();
+        assert!(matches!(
+            parse_top(r#"[{"a":1,"a":2}]"#, &bump, true),
+            Err(ParseError::Duplicate(_))
+        ));
+        let bump = Bump::new();
+        assert!(
+            parse_top(r#"{"signed":{"a":1,"a":2}}"#, &bump, true).is_ok(),
+            "raw `signed` is parsed later, by its reader"
+        );
+    }
+
+    #[test]
+    fn parse_value_refuses_duplicates() {
+        assert!(matches!(
+            parse_value(br#"{"a":{"b":1,"b":2}}"#, "f"),
+            Err(TufError::DuplicateMember { name, .. }) if name == "b"
+        ));
+        assert!(matches!(
+            parse_value(b"{\"a\":\"\xff\"}", "f"),
+            Err(TufError::Json { .. })
+        ));
+        assert_eq!(
+            parse_value(br#"{"a":[1,{"b":null}]}"#, "f").unwrap(),
+            serde_json::json!({"a": [1, {"b": null}]})
+        );
     }
 
     #[test]
@@ -459,9 +624,8 @@ mod tests {
             r#"{"a": 1}"#,
             r#"{"a":1} "#,
             "{\"a\":[1,\n2]}",
-            // keys out of order, duplicated
+            // keys out of order
             r#"{"b":1,"a":2}"#,
-            r#"{"a":1,"a":2}"#,
             // escapes (even canonical ones take the encoding path), a float, minus zero
             r#"{"a":"q\"q"}"#,
             r#"{"a":"\u0041"}"#,

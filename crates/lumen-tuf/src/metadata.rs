@@ -1092,14 +1092,11 @@ impl<T: Signed> Metadata<T> {
     where
         F: Fn(&[u8], &[Signature]) -> Result<()> + Sync,
     {
-        let json_err = |source| TufError::Json {
-            role: role.to_owned(),
-            source,
-        };
+        let json_err = |e: crate::json::ParseError| e.into_tuf(role);
         // One UTF-8 check of the whole file, so the parser need not check string by string.
         let Ok(bytes) = std::str::from_utf8(bytes) else {
             return Err(match serde_json::from_slice::<Value>(bytes) {
-                Err(source) => json_err(source),
+                Err(source) => json_err(crate::json::ParseError::Syntax(source)),
                 Ok(_) => malformed(role, "(top level)", "not UTF-8"),
             });
         };
@@ -1117,13 +1114,13 @@ impl<T: Signed> Metadata<T> {
             return Err(malformed(role, "signed", "missing"));
         };
         let mut top = Reader::new(role, String::new(), J::Obj(members))?;
-        let signatures = read_signatures(&mut top)?;
-        let unknown = top.rest();
         let text = raw.get();
         if let Some(signed) = crate::json::no_whitespace_outside_strings(text.as_bytes())
             .then(|| T::read_plain(text))
             .flatten()
         {
+            let signatures = read_signatures(&mut top)?;
+            let unknown = top.rest();
             verify(text.as_bytes(), &signatures)?;
             return Ok((
                 Metadata {
@@ -1134,7 +1131,11 @@ impl<T: Signed> Metadata<T> {
                 Cow::Borrowed(text.as_bytes()),
             ));
         }
+        // `signed` is parsed (a duplicate in it is a JSON error) before the signatures are read,
+        // as the two-thread path, which parses the whole file first, reports errors.
         let (signed_v, canonical) = crate::json::parse_checked(text, &bump).map_err(json_err)?;
+        let signatures = read_signatures(&mut top)?;
+        let unknown = top.rest();
         let canonical_signed = if canonical {
             debug_assert_eq!(
                 encode_signed(signed_v, role).ok().as_deref(),
@@ -1246,10 +1247,7 @@ impl<T: Signed> Metadata<T> {
                 Cow::Borrowed(text.as_bytes()),
             ));
         }
-        let json_err = |source| TufError::Json {
-            role: role.to_owned(),
-            source,
-        };
+        let json_err = |e: crate::json::ParseError| e.into_tuf(role);
         let bump = Bump::with_capacity(bytes.len());
         let top = parse_top(bytes, &bump, false).map_err(json_err)?;
         let Some((signed, members)) = top else {

@@ -331,7 +331,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
 
     /// `dest` if it exists and has the target's length and hashes.
     pub fn find_cached_target(&self, info: &TargetInfo, dest: &Path) -> Option<PathBuf> {
-        let f = std::fs::File::open(dest).ok()?;
+        let f = lumen_crypto::fs::open_regular_file(dest).ok()?;
         let mut hasher = MultiHasher::new(&info.file.hashes, &info.path).ok()?;
         let mut n = 0u64;
         let mut r = f.take(info.file.length.saturating_add(1));

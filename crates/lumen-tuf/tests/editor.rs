@@ -573,7 +573,8 @@ fn unknown_fields_survive_an_edit() {
     repo.sign_root(&signer(1)).unwrap();
     repo.publish_root(&all_keys(), now()).unwrap();
 
-    // Targets: unknown fields at every level, written by someone else.
+    // Targets: unknown fields at every level, written and signed by another tool that holds
+    // the targets key (the editor reads only what verifies).
     repo.add_target(None, "a", fake_file(1)).unwrap();
     repo.commit(&all_keys(), now()).unwrap();
     let path = md_dir(repo_dir).join("2.targets.json");
@@ -583,6 +584,8 @@ fn unknown_fields_survive_an_edit() {
     v["signed"]["targets"]["a"]["x-target"] = serde_json::json!("kept");
     v["signed"]["targets"]["a"]["custom"] = serde_json::json!({"owner": "me"});
     v["signatures"][0]["x-sig"] = serde_json::json!(1);
+    let canonical = lumen_tuf::canonical::encode(&v["signed"]).unwrap();
+    v["signatures"][0]["sig"] = serde_json::json!(signer(2).sign_hex(&canonical).unwrap());
     std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
 
     drop(repo);
@@ -938,10 +941,13 @@ fn misuse_and_refusals() {
     repo.publish_root(&all_keys(), now()).unwrap();
     std::fs::write(md_dir(dir.path()).join("timestamp.json"), b"{not json").unwrap();
     drop(repo);
-    assert!(matches!(
-        Repository::open(dir.path()),
-        Err(TufError::Json { .. })
-    ));
+    match Repository::open(dir.path()) {
+        Err(TufError::UntrustedRepositoryFile { path, source }) => {
+            assert_eq!(path, md_dir(dir.path()).join("timestamp.json"));
+            assert!(matches!(*source, TufError::Json { .. }), "{source:?}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// (user, system) CPU seconds of this process so far (Linux), to tell work from waiting.

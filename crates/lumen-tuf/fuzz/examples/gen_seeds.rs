@@ -171,8 +171,9 @@ fn main() {
         ),
     );
 
-    // JSON corner cases on the fixed root: duplicate members (the last one wins, also inside
-    // `signed`), escapes and non-BMP keys (canonical order is by code point), control characters.
+    // JSON corner cases on the fixed root: duplicate members (refused as `DuplicateMember` on
+    // both parse paths, also inside `signed`), escapes and non-BMP keys (canonical order is by
+    // code point), control characters.
     let root = String::from_utf8(f.root_v1.clone()).expect("utf-8");
     for (name, from, to) in [
         (

@@ -14,6 +14,10 @@
 //!    may legitimately delegate to other keys; from then on that branch is not checked). Whatever
 //!    becomes trusted is exactly the metadata fed in that call; nothing else changes.
 //!
+//! 3. Duplicate member names: a file that is JSON and has an object with two members of the
+//!    same name (after unescaping; checked independently here) is refused with
+//!    `DuplicateMember` on both paths, and no other file is.
+//!
 //! Input layout: see `fixtures/mod.rs`.
 #![no_main]
 
@@ -77,6 +81,60 @@ fn variant(e: &lumen_tuf::TufError) -> String {
         .to_owned()
 }
 
+/// Whether some object of the JSON text `bytes` has two members of the same name (compared
+/// after unescaping), found independently of lumen-tuf's parser; `None` if it is not JSON.
+fn has_duplicate(bytes: &[u8]) -> Option<bool> {
+    use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Dup(bool);
+    struct V;
+    impl<'de> Deserialize<'de> for Dup {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dup, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+    impl<'de> Visitor<'de> for V {
+        type Value = Dup;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Dup, E> {
+            Ok(Dup(false))
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Dup, E> {
+            Ok(Dup(false))
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Dup, E> {
+            Ok(Dup(false))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Dup, E> {
+            Ok(Dup(false))
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Dup, E> {
+            Ok(Dup(false))
+        }
+        fn visit_unit<E>(self) -> Result<Dup, E> {
+            Ok(Dup(false))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dup, A::Error> {
+            let mut dup = false;
+            while let Some(Dup(d)) = seq.next_element()? {
+                dup |= d;
+            }
+            Ok(Dup(dup))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dup, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut dup = false;
+            while let Some(k) = map.next_key::<String>()? {
+                dup |= !seen.insert(k);
+                dup |= map.next_value::<Dup>()?.0;
+            }
+            Ok(Dup(dup))
+        }
+    }
+    serde_json::from_slice::<Dup>(bytes).ok().map(|d| d.0)
+}
+
 /// Parses `bytes` as `T` on the one-thread and the two-thread path (which parse differently:
 /// raw `signed` then its tree, or the whole file in one pass while another thread finds the raw
 /// text) and checks both give the same result; then checks the round-trip invariants.
@@ -99,6 +157,18 @@ fn roundtrip<T: Signed + PartialEq + Debug>(bytes: &[u8]) -> Option<Parsed<T>> {
             one.as_ref().err(),
             two.as_ref().err()
         ),
+    }
+    // Duplicate member names: JSON with one is refused as exactly that (a syntax error comes
+    // first, and shape errors after), and nothing else is.
+    let refused_as_duplicate = matches!(one, Err(lumen_tuf::TufError::DuplicateMember { .. }));
+    match has_duplicate(bytes) {
+        Some(dup) => assert_eq!(
+            dup,
+            refused_as_duplicate,
+            "duplicate members: {:?}",
+            one.as_ref().err()
+        ),
+        None => assert!(!refused_as_duplicate, "not JSON, yet a duplicate member"),
     }
     let parsed = one.ok()?;
     let typed = parsed

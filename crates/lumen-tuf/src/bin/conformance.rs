@@ -83,14 +83,14 @@ fn fetcher(location: &str) -> Result<Box<dyn Fetcher>, BoxError> {
 fn run(cli: Cli) -> Result<(), BoxError> {
     let mut config = UpdaterConfig::default();
     if let Some(file) = &cli.dangerous_hmac_shared_secret_file {
-        let secret = std::fs::read(file)?;
+        let secret = lumen_crypto::fs::read_regular_file(file, 1 << 20)?;
         let mut s = DangerousHmacSecrets::none();
         s.dangerous_add_shared_secret(&secret)?;
         config.dangerous_hmac_secrets = s;
     }
     match &cli.command {
         Command::Init { root } => {
-            let bytes = std::fs::read(root)?;
+            let bytes = lumen_crypto::fs::read_regular_file(root, 64 << 20)?;
             lumen_tuf::updater::install_root(&cli.metadata_dir, &bytes)?;
             Ok(())
         }

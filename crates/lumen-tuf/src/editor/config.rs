@@ -105,10 +105,8 @@ fn bad(field: &str, reason: &'static str) -> TufError {
 impl EditorConfig {
     /// Parses `editor.json`.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let v: Value = serde_json::from_slice(bytes).map_err(|source| TufError::Json {
-            role: "editor.json".into(),
-            source,
-        })?;
+        // Duplicate names are refused, as in every JSON document this crate reads.
+        let v: Value = crate::json::parse_value(bytes, "editor.json")?;
         let mut c = Self::default();
         let Value::Object(top) = v else {
             return Err(bad("(top level)", "must be an object"));

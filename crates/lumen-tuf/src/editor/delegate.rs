@@ -5,8 +5,9 @@ use super::root::{KeyChange, apply_change, check_new_key, check_role, gc_keys, i
 use super::target::{check_hashes, check_target_path, store_target};
 use super::write::cpu_threads;
 use super::{Repository, Stage, empty_metadata};
+use crate::keys::Delegation;
 use crate::metadata::{
-    Common, DelegatedRole, DelegatedRoles, Delegations, Fields, Hashes, Key, Metadata, PathScope,
+    Common, DelegatedRole, DelegatedRoles, Delegations, Fields, Hashes, Key, MetaFile, PathScope,
     SuccinctRoles, TOP_LEVEL_ROLES, TargetFile, Targets,
 };
 use crate::{Result, TufError};
@@ -796,7 +797,7 @@ impl Repository {
             self.report(Stage::AddingTargets, added, None);
         }
         // Merge each role's entries in one pass; roles are independent, so in parallel.
-        let mut work: Vec<(String, Metadata<Targets>, Bucket)> = Vec::new();
+        let mut work: Vec<(String, super::Trusted<Targets>, Bucket)> = Vec::new();
         for (node, bucket) in buckets.into_iter().enumerate() {
             if bucket.is_empty() {
                 continue;
@@ -856,48 +857,116 @@ impl Repository {
         })
     }
 
-    /// Reads every targets role not loaded yet, on every core (before bulk edits of a large
-    /// repository that was just opened).
+    /// Reads every targets role not loaded yet that a loaded role delegates, level by level
+    /// from `targets`, each level on every core (before bulk edits of a large repository that
+    /// was just opened). Each role is verified against its delegator, as
+    /// [`Repository::targets`] does; a role snapshot lists but no role delegates any more (a
+    /// revoked one) is not read.
     pub fn load_all_roles(&mut self) -> Result<()> {
         self.require_published()?;
-        let missing: Vec<(String, std::path::PathBuf, u64)> = self
-            .role_names()
-            .into_iter()
-            .filter(|n| !self.roles.contains_key(n))
-            .filter_map(|n| {
-                let v = self
-                    .snapshot
-                    .as_ref()?
-                    .signed
-                    .meta
-                    .get(&format!("{n}.json"))?
-                    .version;
-                let p = self.metadata_dir().join(self.role_file_name(&n, v));
-                Some((n, p, v))
-            })
-            .collect();
+        self.load_role("targets")?;
         let consistent = self.consistent_snapshot();
-        let loaded = parallel_map(&missing, |(name, path, version)| {
-            let bytes = std::fs::read(path).map_err(|source| TufError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let md: Metadata<Targets> = super::parse(&bytes, name)?;
-            if md.signed.common.version != *version
-                && (consistent || md.signed.common.version < *version)
-            {
-                return Err(TufError::MixAndMatch {
-                    role: name.clone(),
-                    referrer: "snapshot",
-                    expected: *version,
-                    found: md.signed.common.version,
-                });
+        let mdir = self.metadata_dir();
+        let mut level: Vec<String> = vec!["targets".to_owned()];
+        let mut seen: std::collections::HashSet<String> = level.iter().cloned().collect();
+        while !level.is_empty() {
+            // (role, its delegator, its file, snapshot's entry)
+            let mut jobs: Vec<(String, String, std::path::PathBuf, MetaFile)> = Vec::new();
+            // Roles of the next level loaded already: their children are looked at too.
+            let mut next: Vec<String> = Vec::new();
+            for parent in &level {
+                let Some(d) = self
+                    .roles
+                    .get(parent)
+                    .and_then(|m| m.signed.delegations.as_ref())
+                else {
+                    continue;
+                };
+                let children: Vec<String> = match &d.roles {
+                    DelegatedRoles::Roles(list) => list.iter().map(|r| r.name.clone()).collect(),
+                    DelegatedRoles::Succinct(s) => (0..s.bins()).map(|b| s.bin_name(b)).collect(),
+                };
+                for child in children {
+                    if !seen.insert(child.clone()) {
+                        continue;
+                    }
+                    if self.roles.contains_key(&child) {
+                        next.push(child);
+                        continue;
+                    }
+                    let Some(meta) = self
+                        .snapshot
+                        .as_ref()
+                        .and_then(|s| s.signed.meta.get(&format!("{child}.json")))
+                    else {
+                        continue;
+                    };
+                    // In a diamond the delegator the editor signs with is the one it recorded.
+                    let delegator = self
+                        .find_loaded_delegator(&child)
+                        .unwrap_or_else(|| parent.clone());
+                    let path = mdir.join(self.role_file_name(&child, meta.version));
+                    jobs.push((child, delegator, path, meta.clone()));
+                }
             }
-            Ok(md)
-        })?;
-        for ((name, _, _), md) in missing.into_iter().zip(loaded) {
-            self.roles.insert(name.clone(), md);
-            self.index_delegations(&name);
+            // Classic role lists by name, so each role's entry is found without a scan.
+            let mut index: HashMap<&str, HashMap<&str, usize>> = HashMap::new();
+            for (_, delegator, _, _) in &jobs {
+                if index.contains_key(delegator.as_str()) {
+                    continue;
+                }
+                let mut by_name = HashMap::new();
+                if let Some(DelegatedRoles::Roles(list)) = self
+                    .roles
+                    .get(delegator)
+                    .and_then(|m| m.signed.delegations.as_ref())
+                    .map(|d| &d.roles)
+                {
+                    for (i, r) in list.iter().enumerate() {
+                        by_name.entry(r.name.as_str()).or_insert(i);
+                    }
+                }
+                index.insert(delegator.as_str(), by_name);
+            }
+            let roles = &self.roles;
+            let hmac = &self.hmac;
+            let loaded = parallel_map(&jobs, |(name, delegator, path, meta)| {
+                let not_delegated = || TufError::NotDelegated {
+                    role: name.clone(),
+                    delegator: delegator.clone(),
+                };
+                let d = roles
+                    .get(delegator)
+                    .and_then(|m| m.signed.delegations.as_ref())
+                    .ok_or_else(not_delegated)?;
+                let (keyids, threshold) = match &d.roles {
+                    DelegatedRoles::Roles(list) => {
+                        let i = index
+                            .get(delegator.as_str())
+                            .and_then(|m| m.get(name.as_str()))
+                            .ok_or_else(not_delegated)?;
+                        (&*list[*i].keyids, list[*i].threshold)
+                    }
+                    DelegatedRoles::Succinct(s) if s.is_bin(name) => (&s.keyids[..], s.threshold),
+                    DelegatedRoles::Succinct(_) => return Err(not_delegated()),
+                };
+                let delegation = Delegation {
+                    role: name,
+                    keys: &d.keys,
+                    keyids,
+                    threshold,
+                };
+                super::load::targets_role(path, name, delegation, meta, !consistent, hmac)
+            })?;
+            level = next;
+            for ((name, _, _, meta), md) in jobs.into_iter().zip(loaded) {
+                if md.signed.common.version != meta.version {
+                    self.dirty.insert(name.clone());
+                }
+                self.roles.insert(name.clone(), md);
+                self.index_delegations(&name);
+                level.push(name);
+            }
         }
         Ok(())
     }

@@ -42,6 +42,52 @@
 //! renamed. With consistent snapshots every new file has a new name, so until `timestamp.json`
 //! is replaced clients see the old repository, and after, the new one, entirely.
 //!
+//! # Reading the repository
+//!
+//! The editor re-signs what it reads, so it reads nothing it has not verified: a file changed
+//! on disk (an injected target, a swapped key) would otherwise come out of the next commit
+//! validly signed. Every metadata file reaches the editor through one module
+//! (`editor/load.rs`), which alone turns bytes into the `Trusted` values the [`Repository`]
+//! holds, and every failure is [`TufError::UntrustedRepositoryFile`] (the file, and the exact
+//! reason as its `source`: [`TufError::ThresholdNotMet`] for changed content, removed, wrong or
+//! too few signatures, [`TufError::MixAndMatch`], [`TufError::LengthOrHashMismatch`],
+//! [`TufError::DuplicateMember`] …). The rules are a client's, from a trust anchor on disk:
+//!
+//! - **Root**: `1.root.json` is the anchor (signed by a threshold of its own root keys, as
+//!   `lumen tuf verify` also trusts it by default); each `N.root.json` up to the version of
+//!   `root.json` is signed by a threshold of the root keys of version N−1 and of its own, and
+//!   `root.json` is byte for byte the last of them. A newer `N+1.root.json` is a rollback of
+//!   `root.json`, unless it is the staged root (a publish that stopped half-way; publish again).
+//! - **Timestamp, snapshot, targets**: signed by a threshold of the root's keys for them;
+//!   snapshot has the version, length and hashes timestamp lists, targets the version (and
+//!   length and hashes, if listed) snapshot lists.
+//! - **Delegated roles and hash bins**: read only through their delegator, itself read this way
+//!   from `targets` down, and signed by a threshold of the keys it lists for them, with
+//!   snapshot's version (and length and hashes). A role no role delegates any more is not read.
+//! - **The staged root** is a root collecting signatures, so a threshold is not required: every
+//!   signature it carries must verify with a root key (its own or the published root's) that
+//!   its key id names ([`TufError::InvalidSignature`] otherwise: it changed after being signed).
+//!   A staged root with fewer signatures is simply less far along; publishing checks both
+//!   thresholds. Before any signature it is only a proposal that anyone who can write the file
+//!   can replace, so key holders compare [`RootSigningStatus::signed_sha256`] (the digest of
+//!   what they sign, printed by `lumen tuf rotate`, `sign` and `status`) with the one its author
+//!   announced ([`sign_root_bytes`] applies the same checks to a copy). Every other role is
+//!   signed in full by each commit, which fails before writing anything if a threshold of keys
+//!   is missing, so on disk they are never legitimately below threshold.
+//! - **Expiry is not checked**: re-signing is how expired metadata is renewed
+//!   ([`Repository::refresh`]); `lumen tuf status` shows what has expired.
+//! - `hmac-sha256` roles verify only with the secrets given to
+//!   [`Repository::dangerous_open_with_hmac_secrets`].
+//!
+//! What the editor cannot see: a rollback to older files that are all validly signed (it keeps
+//! no state outside the repository; clients refuse it against the versions they trust), and
+//! `editor.json` and unknown top-level members or members of signature entries, which no
+//! signature covers. A publish that stopped after writing the new root but before
+//! `timestamp.json` (only when it rotates online keys) leaves files signed by the old keys
+//! under the new root: clients refuse that state too, and the editor does not open it; restore
+//! `root.json` from `N-1.root.json` and remove `N.root.json` (the staged root is still there),
+//! then publish again.
+//!
 //! # The offline root
 //!
 //! Root keys stay offline, so a root version is prepared in steps:
@@ -77,6 +123,7 @@
 
 mod config;
 mod delegate;
+mod load;
 mod root;
 mod signer;
 mod target;
@@ -90,11 +137,12 @@ pub use target::{check_target_path, hash_target_file, target_file, target_locati
 
 use crate::keys::{DangerousHmacSecrets, Delegation, verify_threshold};
 use crate::metadata::{
-    Common, Fields, Hashes, MetaFile, Metadata, Role, Root, Signed, Snapshot, SuccinctRoles,
-    Targets, Timestamp, format_time,
+    Common, Fields, Hashes, MetaFile, Metadata, Role, Root, Snapshot, SuccinctRoles, Targets,
+    Timestamp, format_time,
 };
 use crate::store::quote_role;
 use crate::{Result, TufError};
+use load::Trusted;
 use lumen_crypto::encoding::hex_encode;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -141,14 +189,18 @@ pub struct CommitSummary {
 pub struct Repository {
     dir: PathBuf,
     config: EditorConfig,
-    root: Option<Metadata<Root>>,
-    staged_root: Option<Metadata<Root>>,
-    timestamp: Option<Metadata<Timestamp>>,
-    snapshot: Option<Metadata<Snapshot>>,
-    /// Targets roles loaded (or created) so far, by name.
-    roles: HashMap<String, Metadata<Targets>>,
+    /// Secrets for verifying `hmac-sha256` keyed roles read from disk (none by default).
+    hmac: DangerousHmacSecrets,
+    root: Option<Trusted<Root>>,
+    staged_root: Option<Trusted<Root>>,
+    timestamp: Option<Trusted<Timestamp>>,
+    snapshot: Option<Trusted<Snapshot>>,
+    /// Targets roles loaded (verified) or created so far, by name.
+    roles: HashMap<String, Trusted<Targets>>,
     /// Delegated role → the loaded role that delegates it (classic delegations).
-    parents: HashMap<String, String>,
+    /// Delegated role → the loaded role that delegates it (classic delegations), and the
+    /// role's position in that delegator's list.
+    parents: HashMap<String, (String, usize)>,
     /// Delegator → its succinct hash bins.
     succinct: BTreeMap<String, SuccinctRoles>,
     /// Targets roles to sign at the next commit.
@@ -186,24 +238,8 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> TufError + '_ {
     }
 }
 
-fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err(path)(e)),
-    }
-}
-
-fn parse<T: Signed>(bytes: &[u8], role: &str) -> Result<Metadata<T>> {
-    Metadata::<T>::from_bytes(bytes, role).map(|p| p.metadata)
-}
-
-fn empty_metadata<T>(signed: T) -> Metadata<T> {
-    Metadata {
-        signed,
-        signatures: Vec::new(),
-        unknown: Fields::new(),
-    }
+fn empty_metadata<T>(signed: T) -> Trusted<T> {
+    Trusted::created(signed)
 }
 
 /// The placeholder expiry of roles created since the last commit.
@@ -223,6 +259,7 @@ impl Repository {
         Self {
             dir,
             config,
+            hmac: DangerousHmacSecrets::none(),
             root: None,
             staged_root: None,
             timestamp: None,
@@ -335,45 +372,55 @@ impl Repository {
         Ok(repo)
     }
 
-    /// Opens the repository in `dir` (its root, staged root, timestamp, snapshot and top-level
-    /// targets; delegated roles are read when needed). Nothing is verified here: the editor
-    /// trusts its own disk; check a repository with [`crate::Updater`].
+    /// Opens the repository in `dir`: reads and verifies its root chain, staged root,
+    /// timestamp, snapshot and top-level targets (delegated roles are read, and verified, when
+    /// needed). Refused with [`TufError::UntrustedRepositoryFile`] if any of them does not verify
+    /// (see "Reading the repository" in the [module documentation](self)). Roles keyed with
+    /// `hmac-sha256` verify only with [`Repository::dangerous_open_with_hmac_secrets`].
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self> {
-        let dir = dir.into();
-        let config = match read_opt(&dir.join("editor.json"))? {
+        Self::open_inner(dir.into(), DangerousHmacSecrets::none())
+    }
+
+    /// **Dangerous** (see [`DangerousHmacSecrets`]): [`Repository::open`] for a repository
+    /// whose roles are keyed with `hmac-sha256` (only possible with
+    /// [`EditorConfig::dangerous_allow_hmac_keys`]), verifying them with `secrets`.
+    pub fn dangerous_open_with_hmac_secrets(
+        dir: impl Into<PathBuf>,
+        secrets: DangerousHmacSecrets,
+    ) -> Result<Self> {
+        Self::open_inner(dir.into(), secrets)
+    }
+
+    fn open_inner(dir: PathBuf, hmac: DangerousHmacSecrets) -> Result<Self> {
+        let config = match load::read_opt(&dir.join("editor.json"))? {
             Some(b) => EditorConfig::from_bytes(&b)?,
             None => EditorConfig::default(),
         };
         let mut repo = Self::blank(dir, config);
-        let root = read_opt(&repo.metadata_dir().join("root.json"))?;
-        let staged = read_opt(&repo.staged_root_path())?;
-        if root.is_none() && staged.is_none() {
+        repo.hmac = hmac;
+        let mdir = repo.metadata_dir();
+        let staged_path = repo.staged_root_path();
+        let staged = load::read_opt(&staged_path)?;
+        if !mdir.join("root.json").exists() && staged.is_none() {
             return Err(TufError::Editor {
                 what: repo.dir.display().to_string(),
                 reason: "is not a TUF repository (no metadata/root.json, no staged/root.json)",
             });
         }
         repo.lock()?;
-        repo.root = root.map(|b| parse::<Root>(&b, "root")).transpose()?;
+        repo.root = load::published_root(&mdir, staged.as_deref())?;
         repo.staged_root = staged
-            .map(|b| parse::<Root>(&b, "staged root"))
+            .map(|b| {
+                load::staged_root(&b, repo.root.as_ref().map(|r| &r.signed))
+                    .map_err(|e| load::untrusted(&staged_path, e))
+            })
             .transpose()?;
-        if repo.root.is_some()
-            && let Some(b) = read_opt(&repo.metadata_dir().join("timestamp.json"))?
+        if let Some(root) = &repo.root
+            && let Some(ts) = load::timestamp(&mdir, &root.signed, &repo.hmac)?
         {
-            let ts = parse::<Timestamp>(&b, "timestamp")?;
             let v = ts.signed.snapshot_meta.version;
-            let path = repo.metadata_dir().join(repo.role_file_name("snapshot", v));
-            let bytes = std::fs::read(&path).map_err(io_err(&path))?;
-            let snap = parse::<Snapshot>(&bytes, "snapshot")?;
-            if snap.signed.common.version != v {
-                return Err(TufError::MixAndMatch {
-                    role: "snapshot".into(),
-                    referrer: "timestamp",
-                    expected: v,
-                    found: snap.signed.common.version,
-                });
-            }
+            let path = mdir.join(repo.role_file_name("snapshot", v));
+            let snap = load::snapshot(&path, &root.signed, &ts.signed, &repo.hmac)?;
             repo.timestamp = Some(ts);
             repo.snapshot = Some(snap);
             repo.load_role("targets")?;
@@ -429,22 +476,22 @@ impl Repository {
 
     /// The latest published root, if one is.
     pub fn root(&self) -> Option<&Metadata<Root>> {
-        self.root.as_ref()
+        self.root.as_deref()
     }
 
     /// The root version being prepared, if any.
     pub fn staged_root(&self) -> Option<&Metadata<Root>> {
-        self.staged_root.as_ref()
+        self.staged_root.as_deref()
     }
 
     /// The current timestamp.
     pub fn timestamp(&self) -> Option<&Metadata<Timestamp>> {
-        self.timestamp.as_ref()
+        self.timestamp.as_deref()
     }
 
     /// The current snapshot.
     pub fn snapshot(&self) -> Option<&Metadata<Snapshot>> {
-        self.snapshot.as_ref()
+        self.snapshot.as_deref()
     }
 
     /// Whether file names carry versions and target hashes.
@@ -511,7 +558,8 @@ impl Repository {
             || self.succinct.values().any(|s| s.is_bin(name))
     }
 
-    /// Reads targets role `name` from disk if it is not loaded yet.
+    /// Reads targets role `name` from disk if it is not loaded yet, verified against its
+    /// delegator (loaded first, the same way) and snapshot's entry for it.
     fn load_role(&mut self, name: &str) -> Result<()> {
         if self.roles.contains_key(name) {
             return Ok(());
@@ -520,31 +568,79 @@ impl Repository {
             .snapshot
             .as_ref()
             .and_then(|s| s.signed.meta.get(&format!("{name}.json")))
+            .cloned()
             .ok_or_else(|| TufError::NotInSnapshot {
                 role: name.to_owned(),
             })?;
-        let version = meta.version;
-        let path = self.metadata_dir().join(self.role_file_name(name, version));
-        let bytes = std::fs::read(&path).map_err(io_err(&path))?;
-        let md = parse::<Targets>(&bytes, name)?;
-        let found = md.signed.common.version;
+        let delegator = self.delegator_of(name)?;
+        if self.roles.contains_key(name) {
+            return Ok(());
+        }
+        let path = self
+            .metadata_dir()
+            .join(self.role_file_name(name, meta.version));
         // Without consistent snapshots a commit that failed before its snapshot leaves a newer
         // ROLE.json than snapshot lists: carry on from it (the next commit lists it).
-        let recoverable = !self.consistent_snapshot() && found > version;
-        if found != version && !recoverable {
-            return Err(TufError::MixAndMatch {
-                role: name.to_owned(),
-                referrer: "snapshot",
-                expected: version,
-                found: md.signed.common.version,
-            });
-        }
-        if found != version {
+        let newer_ok = !self.consistent_snapshot();
+        let md = load::targets_role(
+            &path,
+            name,
+            self.delegation(name, &delegator)?,
+            &meta,
+            newer_ok,
+            &self.hmac,
+        )?;
+        if md.signed.common.version != meta.version {
             self.dirty.insert(name.to_owned());
         }
         self.roles.insert(name.to_owned(), md);
         self.index_delegations(name);
         Ok(())
+    }
+
+    /// The keys and threshold with which the loaded `delegator` (`root` for `targets`) trusts
+    /// `role`.
+    fn delegation<'a>(&'a self, role: &'a str, delegator: &str) -> Result<Delegation<'a>> {
+        let not_delegated = || TufError::NotDelegated {
+            role: role.to_owned(),
+            delegator: delegator.to_owned(),
+        };
+        if delegator == "root" {
+            if role != "targets" {
+                return Err(not_delegated());
+            }
+            let root = self
+                .root
+                .as_ref()
+                .ok_or(TufError::ApiMisuse("targets without a root"))?;
+            return load::by_root(&root.signed, "targets");
+        }
+        let d = self
+            .roles
+            .get(delegator)
+            .and_then(|m| m.signed.delegations.as_ref())
+            .ok_or_else(not_delegated)?;
+        // The position recorded when the delegator was indexed spares a scan of its list (16,384
+        // hash bins are loaded one by one in a bulk edit).
+        let indexed = match (&d.roles, self.parents.get(role)) {
+            (crate::metadata::DelegatedRoles::Roles(list), Some((p, i))) if p == delegator => {
+                list.get(*i).filter(|r| r.name == role)
+            }
+            _ => None,
+        };
+        let (keyids, threshold) = match indexed {
+            Some(r) => (&*r.keyids, r.threshold),
+            None => {
+                let rk = d.role_keys(role).ok_or_else(not_delegated)?;
+                (rk.keyids, rk.threshold)
+            }
+        };
+        Ok(Delegation {
+            role,
+            keys: &d.keys,
+            keyids,
+            threshold,
+        })
     }
 
     fn index_delegations(&mut self, delegator: &str) {
@@ -557,8 +653,9 @@ impl Repository {
         };
         match &d.roles {
             crate::metadata::DelegatedRoles::Roles(list) => {
-                for r in list {
-                    self.parents.insert(r.name.clone(), delegator.to_owned());
+                for (i, r) in list.iter().enumerate() {
+                    self.parents
+                        .insert(r.name.clone(), (delegator.to_owned(), i));
                 }
             }
             crate::metadata::DelegatedRoles::Succinct(s) => {
@@ -573,6 +670,7 @@ impl Repository {
         self.load_role(role)?;
         self.roles
             .get(role)
+            .map(|m| &**m)
             .ok_or(TufError::ApiMisuse("role vanished after loading"))
     }
 
@@ -612,7 +710,7 @@ impl Repository {
     }
 
     fn find_loaded_delegator(&self, role: &str) -> Option<String> {
-        if let Some(p) = self.parents.get(role) {
+        if let Some((p, _)) = self.parents.get(role) {
             return Some(p.clone());
         }
         self.succinct
@@ -768,7 +866,7 @@ impl Repository {
     /// elsewhere with [`sign_root_bytes`]); it must be the next version.
     pub fn import_staged_root(&mut self, bytes: &[u8]) -> Result<RootSigningStatus> {
         self.usable()?;
-        let md = parse::<Root>(bytes, "staged root")?;
+        let md = load::staged_root(bytes, self.root.as_ref().map(|r| &r.signed))?;
         root::check_root(&md.signed)?;
         let expected = match &self.root {
             Some(r) => bump("root", r.signed.common.version)?,
@@ -799,9 +897,24 @@ impl Repository {
         ))
     }
 
-    /// Drops the staged root.
+    /// Drops the staged root. Refused if a publish that stopped half-way already wrote it as
+    /// the next `N.root.json` (publish it again instead).
     pub fn discard_staged_root(&mut self) -> Result<()> {
         self.usable()?;
+        if let Some(r) = &self.root {
+            let next = r.signed.common.version.saturating_add(1);
+            if self
+                .metadata_dir()
+                .join(format!("{next}.root.json"))
+                .exists()
+            {
+                return Err(TufError::Editor {
+                    what: format!("root version {next}"),
+                    reason: "was already written by a publish that stopped half-way: publish it \
+                             again instead of discarding it",
+                });
+            }
+        }
         let path = self.staged_root_path();
         match std::fs::remove_file(&path) {
             Ok(()) => {}
@@ -900,7 +1013,7 @@ impl Repository {
                 false
             }
         };
-        match self.commit_inner(keys, now, Some(&staged)) {
+        match self.commit_inner(keys, now, Some(&*staged)) {
             Ok(mut summary) => {
                 summary.root_version = Some(staged.signed.common.version);
                 self.root = Some(staged);
@@ -957,7 +1070,7 @@ impl Repository {
         now: i64,
         new_root: Option<&Metadata<Root>>,
     ) -> Result<CommitSummary> {
-        let root: Root = match new_root.or(self.root.as_ref()) {
+        let root: Root = match new_root.or(self.root.as_deref()) {
             Some(r) => r.signed.clone(),
             None => return Err(TufError::ApiMisuse("commit without a root")),
         };

@@ -256,6 +256,11 @@ pub struct RootSigningStatus {
     pub previous: Option<(u32, u32)>,
     /// Key ids (of either root) that have not signed yet.
     pub unsigned_keyids: Vec<String>,
+    /// SHA-256 (hex) of the canonical `signed` part, the bytes every signature covers. A root
+    /// that has not collected any signature yet is only a proposal, and anyone who can write
+    /// the file can change it: key holders compare this digest with the one its author
+    /// announced (out of band) before they sign.
+    pub signed_sha256: String,
 }
 
 impl RootSigningStatus {
@@ -316,6 +321,7 @@ pub(crate) fn signing_status(
         threshold,
         previous: previous_counts,
         unsigned_keyids: unsigned,
+        signed_sha256: lumen_crypto::encoding::hex_encode(&lumen_crypto::hash::sha256(canonical)),
     }
 }
 
@@ -374,8 +380,21 @@ pub(crate) fn add_root_signature(
 /// Adds `signer`'s signature to the root file `bytes` (for a key holder who has only the file,
 /// e.g. on an offline machine); `previous` is the root it succeeds, needed when the key is a
 /// root key only of the previous version. The signed part is kept byte for byte.
+///
+/// The signatures already there must verify ([`TufError::InvalidSignature`] otherwise: the
+/// file changed after someone signed it): each with the root key its key id names in this
+/// root or in `previous`. Without `previous`, a signature under a key id this root does not
+/// list for `root` (a key of the previous version only) cannot be checked and is kept;
+/// [`super::Repository::import_staged_root`] checks it against the published root.
 pub fn sign_root_bytes(bytes: &[u8], signer: &Signer, previous: Option<&Root>) -> Result<Vec<u8>> {
     let parsed = Metadata::<Root>::from_bytes(bytes, "root")?;
+    let strict = previous.is_some() || parsed.metadata.signed.common.version == 1;
+    super::load::check_collected_signatures(
+        &parsed.metadata,
+        &parsed.canonical_signed,
+        previous,
+        strict,
+    )?;
     let mut md = parsed.metadata;
     add_root_signature(&mut md, &parsed.canonical_signed, signer, previous)?;
     super::write::file_bytes(

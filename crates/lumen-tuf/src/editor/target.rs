@@ -118,9 +118,9 @@ pub(crate) fn hash_copy(mut reader: impl Read, mut out: impl Write) -> std::io::
 
 /// Length, SHA-256 and SHA-512 of the file at `path` (for adding a target without copying it).
 pub fn hash_target_file(path: &Path) -> Result<TargetFile> {
-    let f = std::fs::File::open(path).map_err(|source| TufError::Io {
+    let f = lumen_crypto::fs::open_regular_file(path).map_err(|e| TufError::Io {
         path: path.to_path_buf(),
-        source,
+        source: e.into(),
     })?;
     hash_copy(f, std::io::sink()).map_err(|source| TufError::Io {
         path: path.to_path_buf(),
@@ -177,7 +177,8 @@ pub(crate) fn store_target(
         .unwrap_or(targets_dir)
         .to_path_buf();
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let input = std::fs::File::open(source).map_err(io(source))?;
+    let input = lumen_crypto::fs::open_regular_file(source)
+        .map_err(|e| io(source)(e.into()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io(&dir))?;
     let file = hash_copy(input, &mut tmp).map_err(io(source))?;
     tmp.as_file().sync_all().map_err(io(tmp.path()))?;
@@ -191,7 +192,8 @@ pub(crate) fn store_target(
         let _ = std::fs::remove_file(other);
         if std::fs::hard_link(first, other).is_err() {
             let mut t = tempfile::NamedTempFile::new_in(&dir).map_err(io(&dir))?;
-            let mut f = std::fs::File::open(first).map_err(io(first))?;
+            let mut f = lumen_crypto::fs::open_regular_file(first)
+                .map_err(|e| io(first)(e.into()))?;
             std::io::copy(&mut f, &mut t).map_err(io(other))?;
             t.as_file().sync_all().map_err(io(other))?;
             t.persist(other).map_err(|e| io(other)(e.error))?;
