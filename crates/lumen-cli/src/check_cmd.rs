@@ -3,22 +3,7 @@
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::commands::write_stdout;
 use crate::error::CliError;
-use lumen_lang::source::MAX_SOURCE_BYTES;
-use lumen_lang::{Code, Loader, check_paths, render_json, render_text};
-use std::path::Path;
-
-/// Reads source files as [`lumen_lang::FsLoader`] does, but opens only regular files and without
-/// blocking ([`lumen_crypto::fs`]): `lumen check` on a FIFO, or an import that names one, is a
-/// diagnostic, not a hang.
-struct RegularFileLoader;
-
-impl Loader for RegularFileLoader {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        let bytes = lumen_crypto::fs::read_regular_file(path, MAX_SOURCE_BYTES as u64)?;
-        String::from_utf8(bytes)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
-    }
-}
+use lumen_lang::{Code, FsLoader, check_paths, render_json, render_text};
 
 pub(crate) fn run(args: CheckArgs) -> Result<(), CliError> {
     if let Some(code) = &args.explain {
@@ -31,7 +16,7 @@ pub(crate) fn run(args: CheckArgs) -> Result<(), CliError> {
         };
         return write_stdout(c.explain().as_bytes());
     }
-    let checked = check_paths(&args.files, &RegularFileLoader);
+    let checked = check_paths(&args.files, &FsLoader);
     match args.format {
         CheckFormat::Json => {
             let mut text =

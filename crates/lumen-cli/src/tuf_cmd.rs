@@ -179,7 +179,10 @@ fn progress_line() -> Box<ProgressFn> {
             None => p.done.to_string(),
         };
         if tty {
-            crate::out::stderr_fmt(format_args!("\r{what}: {count}{}", if finished { "\n" } else { "" }));
+            crate::out::stderr_fmt(format_args!(
+                "\r{what}: {count}{}",
+                if finished { "\n" } else { "" }
+            ));
         } else {
             crate::out::stderr!("{what}: {count}");
         }
@@ -481,7 +484,8 @@ fn delegate(a: TufDelegateArgs) -> Result<(), CliError> {
             .map_err(fail)?;
         crate::out::stderr!(
             "delegated {} to {n} succinct hash bins {}-…",
-            a.delegator, a.name
+            a.delegator,
+            a.name
         );
     } else {
         let scope = if !a.path_hash_prefixes.is_empty() {

@@ -138,7 +138,8 @@ fn tuf_repo(dir: &Path) -> PathBuf {
     for role in ["root", "targets", "snapshot", "timestamp"] {
         let path = dir.join(format!("{role}.key"));
         let mut cmd = lumen();
-        cmd.args(["key", "generate", "--unencrypted", "--out"]).arg(&path);
+        cmd.args(["key", "generate", "--unencrypted", "--out"])
+            .arg(&path);
         assert_eq!(run(cmd, Sink::Captured, Sink::Captured).code(), 0);
         args.push(format!("--{role}-key").into());
         args.push(path.clone().into());

@@ -1,7 +1,7 @@
 //! Diagnostics: stable codes, messages with labelled spans and a help line, rendered like rustc
 //! (via `codespan-reporting`) or as JSON for tools.
 
-use crate::source::{FileId, SourceMap, Span};
+use crate::source::{FileId, MarkdownError, SourceMap, Span};
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term;
@@ -20,7 +20,9 @@ pub enum Code {
     UnknownTool,
     /// E0102: `grant`/`granting` names an alias no `use tool` declared.
     UnknownAlias,
-    /// E0103: the same name (alias, cell, agent, grant of a tool) is defined twice in one scope.
+    /// E0103: the same name (alias, cell, agent, grant of a tool) is defined twice in one scope, or
+    /// a name means two things (an agent reusing a module-level name, a builtin's name, a variable
+    /// reusing a callable name).
     Duplicate,
     /// E0104: a constraint key is unknown or its value is ill-typed or invalid.
     InvalidConstraint,
@@ -42,11 +44,16 @@ pub enum Code {
     ImportCycle,
     /// E0209: a tool or a cell is called with a positional argument.
     PositionalArgument,
+    /// E0301: a `.lm.md` file's program could be read differently by a Markdown reader.
+    AmbiguousMarkdown,
+    /// E0302: a character that shows the code differently from how the checker reads it (a bare
+    /// carriage return, a Unicode line or paragraph separator, a bidirectional control).
+    MisleadingCharacter,
 }
 
 impl Code {
     /// Every code, in order.
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 17] = [
         Code::Syntax,
         Code::Limit,
         Code::UnknownTool,
@@ -62,6 +69,8 @@ impl Code {
         Code::ModuleNotFound,
         Code::ImportCycle,
         Code::PositionalArgument,
+        Code::AmbiguousMarkdown,
+        Code::MisleadingCharacter,
     ];
 
     /// The code as written (`E0201`).
@@ -82,6 +91,8 @@ impl Code {
             Code::ModuleNotFound => "E0207",
             Code::ImportCycle => "E0208",
             Code::PositionalArgument => "E0209",
+            Code::AmbiguousMarkdown => "E0301",
+            Code::MisleadingCharacter => "E0302",
         }
     }
 
@@ -110,6 +121,8 @@ impl Code {
             Code::ModuleNotFound => include_str!("explain/E0207.md"),
             Code::ImportCycle => include_str!("explain/E0208.md"),
             Code::PositionalArgument => include_str!("explain/E0209.md"),
+            Code::AmbiguousMarkdown => include_str!("explain/E0301.md"),
+            Code::MisleadingCharacter => include_str!("explain/E0302.md"),
         }
     }
 }
@@ -199,6 +212,38 @@ impl Diagnostic {
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self
+    }
+
+    /// The E0301 diagnostic for a refused `.lm.md` file.
+    pub fn from_markdown(file: FileId, e: &MarkdownError) -> Self {
+        let mut d = Diagnostic::new(
+            Code::AmbiguousMarkdown,
+            e.to_string(),
+            file,
+            e.span(),
+            e.label(),
+        )
+        .with_help(e.help());
+        match e {
+            MarkdownError::MixedLineEndings { crlf, lf } => {
+                let (first, what) = if crlf.start < lf.start {
+                    (*crlf, "the first line ends with CRLF")
+                } else {
+                    (*lf, "the first line ends with LF")
+                };
+                d = d.with_label(file, first, what);
+            }
+            MarkdownError::FenceInLumenBlock { fence, .. } => {
+                d = d.with_label(file, *fence, "the block opens here");
+            }
+            MarkdownError::LumenBlockInContainer { container, .. } => {
+                d = d.with_note(format!(
+                    "a {container} strips its prefixes from the block's lines and ends the block where it ends, so the program is not the text as written"
+                ));
+            }
+            _ => {}
+        }
+        d.with_note("none of this file is checked until it can be read only one way")
     }
 }
 

@@ -5,7 +5,9 @@
 //! tests and tools.
 //!
 //! * Whitespace is space, tab, carriage return and newline; `#` starts a comment that runs to the
-//!   end of the line. Each token records in [`Token::nl_before`] whether a newline came between it
+//!   end of the line. A carriage return not followed by a newline, and the characters that editors
+//!   show as a line break or that reorder the text shown ([`is_misleading`]), are reported
+//!   anywhere, in comments and strings too, by [`misleading_characters`] (E0302). Each token records in [`Token::nl_before`] whether a newline came between it
 //!   and the previous token: the parser uses it for the line rule (an infix operator or a call's
 //!   `(` on a new line does not continue an expression).
 //! * A string is lexed as [`TokenKind::StrStart`], then [`TokenKind::StrText`] (escapes decoded) and
@@ -416,6 +418,10 @@ impl<'a> Lexer<'a> {
             return;
         };
         self.pos += c.len_utf8();
+        if is_misleading(c) {
+            // Reported as E0302 by `misleading_characters`, once, wherever it is.
+            return;
+        }
         let first_end = self.pos;
         while let Some(c2) = self.char_at(self.pos) {
             if starts_token(c2, self.byte(self.pos + 1)) {
@@ -673,6 +679,73 @@ fn starts_token(c: char, next: Option<u8>) -> bool {
         '!' => next == Some(b'='),
         _ => false,
     }
+}
+
+/// Whether `c` shows the text around it differently from how it is read: a line break for
+/// editors but not for the lexer (U+0085, U+2028, U+2029), or a bidirectional control that
+/// reorders what is displayed (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069).
+pub fn is_misleading(c: char) -> bool {
+    matches!(
+        c,
+        '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// E0302 for every character of `code` that a reader would see differently from the lexer: a
+/// carriage return not followed by a line feed, and every [`is_misleading`] character (in code,
+/// comments and strings alike).
+pub fn misleading_characters(file: FileId, code: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut chars = code.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let (message, label, help) = if c == '\r' {
+            if chars.peek().is_some_and(|&(_, n)| n == '\n') {
+                continue;
+            }
+            (
+                "a carriage return without a line feed".to_owned(),
+                "editors break the line here; the checker does not",
+                "end lines with LF or CRLF; write `\\r` in a string for a carriage return",
+            )
+        } else if is_misleading(c) {
+            let (what, help) = if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
+                (
+                    "a Unicode line break",
+                    "end the line with a line feed, or write `\\n` in a string",
+                )
+            } else {
+                ("a bidirectional text control", "remove it")
+            };
+            (
+                format!("{what} (U+{:04X})", u32::from(c)),
+                "editors show the text around it differently from how it is read",
+                help,
+            )
+        } else {
+            continue;
+        };
+        out.push(
+            Diagnostic::new(
+                Code::MisleadingCharacter,
+                message,
+                file,
+                Span::new(i, i + c.len_utf8()),
+                label,
+            )
+            .with_help(help),
+        );
+        if out.len() >= MAX_DIAGNOSTICS {
+            break;
+        }
+    }
+    out
 }
 
 /// `text`, cut to at most 32 characters (with `…` when cut).

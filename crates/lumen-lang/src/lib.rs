@@ -1,8 +1,11 @@
 //! The Lumen subset that carries capabilities: lexer, parser and the resolve phase.
 //!
-//! `lumen check` parses a program (`.lm`, or Markdown `.lm.md` whose ```` ```lumen ```` blocks are
-//! the program), loads the modules it imports, and rejects any program that could call a tool it was
-//! not granted, before it runs. Effective grants are computed with `lumen-capability`'s own types and
+//! `lumen check` parses a program (`.lm`, or Markdown `.lm.md` whose ```` ```lumen ```` blocks,
+//! found as CommonMark readers find them, are the program: see [`source`]), loads the modules it
+//! imports, and rejects any program that could call a tool it was not granted, before it runs. A
+//! file that a reader could see as another program than the checker does (ambiguous Markdown,
+//! E0301; a bare carriage return or a bidirectional control, E0302) is refused, and so is a name
+//! that means two things (E0103). Effective grants are computed with `lumen-capability`'s own types and
 //! intersection, so the compile-time check and the runtime dispatcher share one definition.
 //!
 //! ```

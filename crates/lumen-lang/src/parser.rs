@@ -27,7 +27,9 @@ use crate::ast::{
     Literal, LiteralKind, Module, Param, Stmt, StrPart, TypeExpr, UnOp, UseTool,
 };
 use crate::diag::{Code, Diagnostic};
-use crate::lexer::{Keyword, Lexer, MAX_DIAGNOSTICS, Token, TokenKind, shorten};
+use crate::lexer::{
+    Keyword, Lexer, MAX_DIAGNOSTICS, Token, TokenKind, misleading_characters, shorten,
+};
 use crate::source::{FileId, MAX_SOURCE_BYTES, Span};
 
 /// The deepest nesting accepted (blocks, expressions and interpolations together).
@@ -68,7 +70,8 @@ pub fn parse(file: FileId, code: &str) -> (Module, Vec<Diagnostic>) {
         consumed: 0,
     };
     let items = p.module();
-    let mut diags = p.diags;
+    let mut diags = misleading_characters(file, code);
+    diags.extend(p.diags);
     diags.extend(p.lexer.take_diagnostics());
     diags.sort_by_key(|d| d.span.start);
     diags.truncate(MAX_DIAGNOSTICS);

@@ -14,7 +14,10 @@
 //! - a constant argument that already violates the grant, decided by the runtime's own
 //!   `validate_tool_policy` (E0205);
 //! - an import whose module asks for grants the importer does not give it (E0206), a module that cannot
-//!   be found (E0207), and import cycles (E0208).
+//!   be found (E0207), and import cycles (E0208);
+//! - a name that means two things (E0103): defined twice in one scope, an agent's alias or cell
+//!   reusing a module-level name (alias, agent, cell, import), a declared name that is a builtin's,
+//!   a parameter or variable reusing a name a call in its cell could mean.
 //!
 //! Builtins (callable without a grant): `print`, `len`, `str`, `int`, `float`, `bool`, `join`,
 //! `split`, `keys`, `values`, `range`, `upper`, `lower`, `trim`, `contains`, `starts_with`,
@@ -61,22 +64,15 @@ pub trait Loader {
     fn read(&self, path: &Path) -> std::io::Result<String>;
 }
 
-/// Reads files from disk, refusing files larger than [`MAX_SOURCE_BYTES`].
+/// Reads files from disk: regular files only, opened without blocking (a FIFO or device named by
+/// an import is an error, not a hang; [`lumen_crypto::fs`]), refusing files larger than
+/// [`MAX_SOURCE_BYTES`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FsLoader;
 
 impl Loader for FsLoader {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        use std::io::Read;
-        let f = std::fs::File::open(path)?;
-        let mut buf = Vec::new();
-        f.take(MAX_SOURCE_BYTES as u64 + 1).read_to_end(&mut buf)?;
-        if buf.len() > MAX_SOURCE_BYTES {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "file larger than 16 MiB",
-            ));
-        }
+        let buf = lumen_crypto::fs::read_regular_file(path, MAX_SOURCE_BYTES as u64)?;
         String::from_utf8(buf)
             .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
     }
@@ -210,6 +206,26 @@ struct Checker<'l> {
     cells: Vec<CellInfo>,
 }
 
+/// What a declared name names, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NameKind {
+    Alias,
+    Agent,
+    Cell,
+    Import,
+}
+
+impl NameKind {
+    fn what(self) -> &'static str {
+        match self {
+            NameKind::Alias => "a tool alias",
+            NameKind::Agent => "an agent",
+            NameKind::Cell => "a cell",
+            NameKind::Import => "an imported module",
+        }
+    }
+}
+
 /// A tool alias in scope.
 #[derive(Clone)]
 struct Alias {
@@ -308,6 +324,14 @@ impl Checker<'_> {
         let text = self.loader.read(path)?;
         let id = self.sources.add(SourceFile::new(path.to_path_buf(), text));
         let (module, diags) = match self.sources.get(id) {
+            // A refused `.lm.md` file is reported, not parsed: its program is not known.
+            Some(f) if !f.markdown_errors.is_empty() => (
+                ast::Module::default(),
+                f.markdown_errors
+                    .iter()
+                    .map(|e| Diagnostic::from_markdown(id, e))
+                    .collect(),
+            ),
             Some(f) => parse(id, &f.code),
             None => (ast::Module::default(), Vec::new()),
         };
@@ -474,7 +498,9 @@ impl Checker<'_> {
             GrantError::WrongType { key, .. } | GrantError::InvalidValue { key, .. } => {
                 (key_of(key).map(|c| c.value.span), "invalid value")
             }
-            GrantError::InvalidHostPattern { .. } | GrantError::PublicSuffixWildcard { .. } => (
+            GrantError::InvalidHostPattern { .. }
+            | GrantError::PublicSuffixWildcard { .. }
+            | GrantError::WildcardAbovePublicSuffix { .. } => (
                 key_of("domain").map(|c| c.value.span),
                 "invalid host pattern",
             ),
@@ -655,6 +681,7 @@ impl Checker<'_> {
                 );
             }
         }
+        self.check_one_meaning(file, &module);
         // The module's aliases, read by every agent and cell below (copied once, not per item).
         let module_aliases = scope.aliases.clone();
         for item in &module.items {
@@ -755,6 +782,132 @@ impl Checker<'_> {
                 .map(|(k, a)| (k.clone(), a.cells.clone()))
                 .collect(),
         })
+    }
+
+    /// One name, one meaning (E0103): an agent's aliases and cells do not reuse a module-level name
+    /// (alias, agent, cell, import), no declared name is a builtin's, and no parameter or variable
+    /// reuses a name a call in its cell could mean. Duplicates within one scope are reported where
+    /// the scope is declared.
+    fn check_one_meaning(&mut self, file: FileId, module: &ast::Module) {
+        let mut top: HashMap<&str, (Span, NameKind)> = HashMap::new();
+        for item in &module.items {
+            let (id, kind) = match item {
+                Item::Use(u) => (&u.alias, NameKind::Alias),
+                Item::Agent(a) => (&a.name, NameKind::Agent),
+                Item::Cell(c) => (&c.name, NameKind::Cell),
+                Item::Import(i) => (&i.module, NameKind::Import),
+                Item::Grant(_) => continue,
+            };
+            self.not_a_builtin(file, id, kind);
+            top.entry(id.name.as_str()).or_insert((id.span, kind));
+        }
+        for item in &module.items {
+            match item {
+                Item::Agent(a) => {
+                    let mut local: HashMap<&str, (Span, NameKind)> = HashMap::new();
+                    let named = a
+                        .uses
+                        .iter()
+                        .map(|u| (&u.alias, NameKind::Alias))
+                        .chain(a.cells.iter().map(|c| (&c.name, NameKind::Cell)));
+                    for (id, kind) in named {
+                        self.not_a_builtin(file, id, kind);
+                        match top.get(id.name.as_str()) {
+                            // An agent alias reusing a module alias is reported by `declare_uses`.
+                            Some((_, NameKind::Alias)) if kind == NameKind::Alias => {}
+                            Some(&(prev, prev_kind)) => self.diags.push(
+                                Diagnostic::new(
+                                    Code::Duplicate,
+                                    format!(
+                                        "`{}` already names {} of this module; agent `{}` may not reuse it for {}",
+                                        id.name,
+                                        prev_kind.what(),
+                                        a.name.name,
+                                        kind.what()
+                                    ),
+                                    file,
+                                    id.span,
+                                    "reused here",
+                                )
+                                .with_label(file, prev, format!("{} of the module", prev_kind.what()))
+                                .with_help(format!(
+                                    "rename one of them: in the agent, `{}` would mean one, elsewhere the other",
+                                    id.name
+                                )),
+                            ),
+                            None => {}
+                        }
+                        local.entry(id.name.as_str()).or_insert((id.span, kind));
+                    }
+                    for c in &a.cells {
+                        self.check_bindings(file, c, &top, &local);
+                    }
+                }
+                Item::Cell(c) => self.check_bindings(file, c, &top, &HashMap::new()),
+                _ => {}
+            }
+        }
+    }
+
+    /// E0103 for a declared name that is a builtin's.
+    fn not_a_builtin(&mut self, file: FileId, id: &ast::Ident, kind: NameKind) {
+        if BUILTINS.contains(&id.name.as_str()) {
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Duplicate,
+                    format!(
+                        "`{}` is a builtin; {} may not take its name",
+                        id.name,
+                        kind.what()
+                    ),
+                    file,
+                    id.span,
+                    "builtin name",
+                )
+                .with_help(format!(
+                    "rename it: a call `{}(…)` must mean the builtin everywhere",
+                    id.name
+                )),
+            );
+        }
+    }
+
+    /// E0103 for a parameter or variable of `cell` that reuses a name a call could mean.
+    fn check_bindings(
+        &mut self,
+        file: FileId,
+        cell: &Cell,
+        top: &HashMap<&str, (Span, NameKind)>,
+        local: &HashMap<&str, (Span, NameKind)>,
+    ) {
+        let mut bound: Vec<&ast::Ident> = cell.params.iter().map(|p| &p.name).collect();
+        for s in &cell.body {
+            collect_bindings(s, &mut bound, 0);
+        }
+        for id in bound {
+            let Some(&(prev, kind)) = local
+                .get(id.name.as_str())
+                .or_else(|| top.get(id.name.as_str()))
+            else {
+                continue;
+            };
+            self.diags.push(
+                Diagnostic::new(
+                    Code::Duplicate,
+                    format!(
+                        "`{}` already names {}; a parameter or variable of cell `{}` may not reuse it",
+                        id.name,
+                        kind.what(),
+                        cell.name.name
+                    ),
+                    file,
+                    id.span,
+                    "reused here",
+                )
+                .with_label(file, prev, kind.what())
+                .with_help("rename the variable"),
+            );
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -996,6 +1149,14 @@ impl Checker<'_> {
                 imp.span,
                 "too deep",
             ));
+            return;
+        }
+        if self
+            .sources
+            .get(target)
+            .is_some_and(|f| !f.markdown_errors.is_empty())
+        {
+            // Refused (E0301 in that file): its cells are unknown, so calls into it stay unjudged.
             return;
         }
         let own = scope.module.effective.clone();
@@ -1302,6 +1463,35 @@ impl Checker<'_> {
         args: &[ast::Arg],
         cell: &Cell,
     ) {
+        // An argument the tool does not take is refused at runtime whatever its value
+        // (`UnknownArgument`), so the name alone decides: report it even when the value is not a
+        // constant.
+        if let Some(known) = tool.known_arguments() {
+            let mut unknown = false;
+            for name in args.iter().filter_map(|a| a.name.as_ref()) {
+                if known.contains(&name.name.as_str()) {
+                    continue;
+                }
+                unknown = true;
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::ConstantViolatesGrant,
+                        format!("`{}` is not an argument of `{tool}`", name.name),
+                        file,
+                        name.span,
+                        format!(
+                            "{} for `{tool}` in cell `{}`",
+                            ViolationCode::UnknownArgument,
+                            cell.name.name
+                        ),
+                    )
+                    .with_help(format!("`{tool}` takes: {}", known.join(", "))),
+                );
+            }
+            if unknown {
+                return;
+            }
+        }
         let mut obj = serde_json::Map::new();
         let mut spans = HashMap::new();
         for a in args {
@@ -1348,6 +1538,11 @@ impl Checker<'_> {
             ViolationCode::TokensExceedGrant,
             ViolationCode::ArgumentType,
             ViolationCode::HeaderNotAllowed,
+            ViolationCode::InvalidHeaderName,
+            ViolationCode::InvalidHeaderValue,
+            ViolationCode::DuplicateHeader,
+            ViolationCode::ArgumentContradictsTool,
+            ViolationCode::MethodOverride,
         ];
         if !value_codes.contains(&v.code) {
             return;
@@ -1458,6 +1653,30 @@ fn constant(e: &ast::Expr) -> Option<Value> {
 const MAX_WALK_DEPTH: usize = 256;
 
 type CallRef<'a> = (&'a ast::Expr, &'a [ast::Arg], Span);
+
+/// The names `let` and `for` bind in `s` (and the statements in it).
+fn collect_bindings<'a>(s: &'a Stmt, out: &mut Vec<&'a ast::Ident>, depth: usize) {
+    if depth > MAX_WALK_DEPTH {
+        return;
+    }
+    match s {
+        Stmt::Let { name, .. } => out.push(name),
+        Stmt::If {
+            then, otherwise, ..
+        } => {
+            for s in then.iter().chain(otherwise.iter().flatten()) {
+                collect_bindings(s, out, depth + 1);
+            }
+        }
+        Stmt::For { var, body, .. } => {
+            out.push(var);
+            for s in body {
+                collect_bindings(s, out, depth + 1);
+            }
+        }
+        Stmt::Return { .. } | Stmt::Expr(_) => {}
+    }
+}
 
 fn collect_calls_stmt<'a>(s: &'a Stmt, out: &mut Vec<CallRef<'a>>, depth: usize) {
     if depth > MAX_WALK_DEPTH {

@@ -676,6 +676,40 @@ fn missing_end_of_agent_and_if() {
     );
 }
 
+/// Class: a character that shows the code differently from how it is read (E0302), anywhere:
+/// in code, comments and strings.
+#[test]
+fn misleading_characters_are_refused_everywhere() {
+    for (src, at) in [
+        // A carriage return ends the comment on screen; the call after it would be hidden.
+        ("cell f()\n  # note\r  Fetch(url: \"x\")\nend\n", "\r"),
+        ("cell f()\n  let x = \"a\rb\"\nend\n", "\r"),
+        ("cell f()\n  let x = 1\r\nend\r", "\r"),
+        (
+            "cell f()\n  # note\u{2028}  Fetch(url: \"x\")\nend\n",
+            "\u{2028}",
+        ),
+        ("cell f()\n  # note\u{85}x\nend\n", "\u{85}"),
+        ("cell f()\n  let s = \"\u{2029}\"\nend\n", "\u{2029}"),
+        ("cell f()\n  # \u{202E} }\nend\n", "\u{202E}"),
+        ("cell f()\n  let s = \"a\u{2066}b\"\nend\n", "\u{2066}"),
+        ("cell f()\n  let s = \"\u{200F}\"\nend\n", "\u{200F}"),
+        ("cell f()\n  let s = \"\u{61C}\"\nend\n", "\u{61C}"),
+    ] {
+        let (_, diags) = parse(FileId(0), src);
+        check_well_formed(src, &diags);
+        let d: Vec<&Diagnostic> = diags
+            .iter()
+            .filter(|d| d.code == Code::MisleadingCharacter)
+            .collect();
+        assert_eq!(d.len(), 1, "{src:?}: {diags:#?}");
+        assert_eq!(text(src, d[0].span), at, "{src:?}");
+    }
+    // CRLF line endings are not misleading.
+    let (_, diags) = parse(FileId(0), "cell f()\r\n  # note\r\n  let x = 1\r\nend\r\n");
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
 #[test]
 fn unexpected_character() {
     let src = "cell f()\n  let x\u{200B} = 1\nend\n";
@@ -688,12 +722,14 @@ fn unexpected_character() {
         "unexpected character `@` (U+0040)",
     );
     fails("cell f()\n  if !x\n  end\nend", Code::Syntax, "!", "U+0021");
-    fails(
+    // A bidirectional control is reported as such (E0302), once, not also as unexpected.
+    let d = fails(
         "cell f()\n  let x = \u{202E}1\nend",
-        Code::Syntax,
+        Code::MisleadingCharacter,
         "\u{202E}",
         "U+202E",
     );
+    assert_eq!(d.len(), 1, "{d:#?}");
     fails(
         "cell caf\u{e9}()\nend",
         Code::Syntax,

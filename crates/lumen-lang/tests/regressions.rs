@@ -252,6 +252,47 @@ end
     expect(src, &["E0205"]);
 }
 
+#[test]
+fn arguments_a_tool_does_not_take_are_refused_whatever_their_value() {
+    // The runtime refuses them by name (UnknownArgument), so the checker does too, constant or not.
+    for args in [
+        r#"prompt: "hi", max_completion_tokens: 100000"#,
+        r#"prompt: p, max_completion_tokens: p"#,
+        r#"prompt: "hi", Max_Tokens: 10"#,
+    ] {
+        let src = format!(
+            "use tool llm.chat as Chat\ngrant Chat model \"gpt-4o-mini\" max_tokens 512\n\
+             cell main(p: String) -> String\n  grant Chat\n  let r = Chat({args})\n  return r.text\nend\n"
+        );
+        expect(&src, &["E0205"]);
+    }
+    let src = r#"use tool http.get as Fetch
+grant Fetch domain "api.example.com"
+cell main(u: String) -> String
+  grant Fetch
+  let r = Fetch(url: u, base_url: "https://evil.example/")
+  return r.body
+end
+"#;
+    expect(src, &["E0205"]);
+}
+
+#[test]
+fn constant_arguments_that_contradict_the_tool_are_refused() {
+    let call = |args: &str| {
+        format!(
+            "use tool http.get as Fetch\ngrant Fetch domain \"api.example.com\"\n\
+             cell main(u: String) -> String\n  grant Fetch\n  let r = Fetch({args})\n  return r.body\nend\n"
+        )
+    };
+    expect(&call(r#"url: u, method: "DELETE""#), &["E0205"]);
+    expect(
+        &call(r#"url: "https://api.example.com/?_method=DELETE""#),
+        &["E0205"],
+    );
+    expect(&call(r#"url: u, method: "get""#), &[]);
+}
+
 // ----- (b) an agent-local `use tool` is kept, and stays local -----
 
 const AGENT_LOCAL: &str = r#"use tool http.get as Get
@@ -787,7 +828,8 @@ cell main() -> String
   return summarize(text: "x")
 end
 "#;
-    expect(src, &["E0103"]);
+    // The name resolves to the tool (declared first), which takes no `text` argument.
+    expect(src, &["E0103", "E0205"]);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use lumen_lang::parser::parse;
-use lumen_lang::source::markdown_code;
+use lumen_lang::source::markdown_program;
 use lumen_lang::{
     Checked, Diagnostic, FileId, MemLoader, SourceMap, check_source, render_json, render_text,
 };
@@ -86,10 +86,30 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    // The Markdown form keeps every offset and line.
-    let code = markdown_code(&text);
-    assert_eq!(code.len(), text.len());
-    assert_eq!(code.matches('\n').count(), text.matches('\n').count());
+    // The Markdown form keeps every offset and line, and its blocks' content is the file's own text;
+    // a refusal points inside the file.
+    match markdown_program(&text) {
+        Ok(p) => {
+            assert_eq!(p.code.len(), text.len());
+            assert_eq!(p.code.matches('\n').count(), text.matches('\n').count());
+            for b in &p.blocks {
+                assert!(span_ok(&text, b.span), "block out of range: {b:?}");
+                for piece in &b.content {
+                    assert!(
+                        b.span.start <= piece.start && piece.end <= b.span.end,
+                        "content outside its block: {b:?}"
+                    );
+                    assert_eq!(p.code.get(piece.range()), text.get(piece.range()));
+                }
+            }
+        }
+        Err(errors) => {
+            assert!(!errors.is_empty());
+            for e in &errors {
+                assert!(span_ok(&text, e.span()), "error out of range: {e:?}");
+            }
+        }
+    }
 
     // (b) The whole check, as a `.lm` file and as a `.lm.md` file.
     check_as("main.lm", &text);
