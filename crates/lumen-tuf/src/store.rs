@@ -52,7 +52,8 @@ impl DirStore {
 
 impl MetadataStore for DirStore {
     fn load(&self, role: &str, max: u64) -> io::Result<Option<Vec<u8>>> {
-        let f = match lumen_crypto::fs::open_regular_file(&self.path(role)).map_err(io::Error::from) {
+        let f = match lumen_crypto::fs::open_regular_file(&self.path(role)).map_err(io::Error::from)
+        {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
