@@ -23,7 +23,7 @@ use lumen_tuf::store::DirStore;
 use lumen_tuf::{Updater, UpdaterConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -373,6 +373,9 @@ fn init(a: TufInitArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The longest line of a `--manifest` (64 KiB: a path and its hashes take a few hundred bytes).
+const MAX_MANIFEST_LINE: u64 = 64 << 10;
+
 #[derive(serde::Deserialize)]
 struct ManifestLine {
     path: String,
@@ -388,14 +391,39 @@ fn read_manifest(path: &Path) -> Result<Vec<BulkTarget>, CliError> {
         Box::new(std::io::BufReader::new(f))
     };
     let mut out = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let line = line.map_err(|e| {
-            CliError::usage(format!("cannot read {}", path.display())).caused_by(&e)
+    let mut reader = reader;
+    let mut buf = Vec::new();
+    for i in 0.. {
+        buf.clear();
+        // One line, capped: a file with no line break must not be read whole into memory.
+        let n = (&mut reader)
+            .take(MAX_MANIFEST_LINE + 1)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| {
+                CliError::usage(format!("cannot read {}", path.display())).caused_by(&e)
+            })?;
+        if n == 0 {
+            break;
+        }
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+        } else if n as u64 > MAX_MANIFEST_LINE {
+            return Err(CliError::usage(format!(
+                "{}:{}: line longer than {MAX_MANIFEST_LINE} bytes",
+                path.display(),
+                i + 1
+            )));
+        }
+        let line = std::str::from_utf8(&buf).map_err(|e| {
+            CliError::usage(format!("{}:{}: not UTF-8", path.display(), i + 1)).caused_by(&e)
         })?;
         if line.trim().is_empty() {
             continue;
         }
-        let m: ManifestLine = lumen_crypto::json::from_str_strict(&line).map_err(|e| {
+        let m: ManifestLine = lumen_crypto::json::from_str_strict(line).map_err(|e| {
             CliError::usage(format!("{}:{}: not a target description", path.display(), i + 1))
                 .caused_by(&e)
                 .hint(r#"one JSON object per line: {"path": "a/b.tgz", "length": 123, "hashes": {"sha256": "…", "sha512": "…"}}"#)

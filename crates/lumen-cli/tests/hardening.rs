@@ -189,6 +189,61 @@ fn non_regular_file_in_a_tuf_repository_is_refused_promptly() {
 }
 
 #[test]
+fn oversize_repository_files_and_manifest_lines_are_refused_promptly() {
+    // A sparse 3 GiB file swapped in for a metadata file, and a manifest with no line break: each
+    // is refused after reading at most its cap, not read whole into memory.
+    for file in [
+        "timestamp.json",
+        "1.snapshot.json",
+        "1.targets.json",
+        "root.json",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = tuf_repo(dir.path());
+        let f = std::fs::File::create(repo.join("metadata").join(file)).unwrap();
+        f.set_len(3 << 30).unwrap();
+        let mut cmd = lumen();
+        cmd.args(["tuf", "status", "--repo"]).arg(&repo);
+        let r = run(cmd, Sink::Captured, Sink::Captured);
+        assert_eq!(r.code(), 2, "{file}: {}", r.stderr);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = tuf_repo(dir.path());
+    let manifest = dir.path().join("manifest.jsonl");
+    std::fs::File::create(&manifest)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let mut cmd = lumen();
+    cmd.args(["tuf", "add-target", "--repo"])
+        .arg(&repo)
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("--key")
+        .arg(dir.path().join("targets.key"));
+    let r = run(cmd, Sink::Captured, Sink::Captured);
+    assert_eq!(r.code(), 2, "{}", r.stderr);
+    assert!(r.stderr.contains("line longer than"), "{}", r.stderr);
+}
+
+#[test]
+fn repository_files_are_created_like_ordinary_files() {
+    // Published metadata must be readable by a web server running as another user: the same mode
+    // as an ordinary new file (0644 less the umask), never a temporary file's private 0600.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let repo = tuf_repo(dir.path());
+    let ordinary = dir.path().join("ordinary");
+    std::fs::File::create(&ordinary).unwrap();
+    let want = std::fs::metadata(&ordinary).unwrap().permissions().mode() & 0o777;
+    for entry in std::fs::read_dir(repo.join("metadata")).unwrap() {
+        let path = entry.unwrap().path();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, want, "{}", path.display());
+    }
+}
+
+#[test]
 fn non_regular_file_inputs_exit_2_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -84,6 +84,40 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_via_temp(path, bytes, true)
 }
 
+/// Like [`write_atomic`], for a file that is meant to be published (repository metadata and
+/// targets): created with mode 0644 less the umask, as an ordinary new file is, where a temporary
+/// file's private default is 0600.
+pub fn write_atomic_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = parent_dir(path);
+    let mut tmp = temp_file_in(dir, true)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// A temporary file in `dir` (to be renamed over its final name); `public` gives it mode 0644
+/// less the umask instead of 0600.
+pub fn temp_file_in(dir: &Path, public: bool) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    if public {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    #[cfg(not(unix))]
+    let _ = public;
+    builder.tempfile_in(dir)
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    // `Path::new("x.json").parent()` is `Some("")`: the current directory.
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Like [`write_atomic`] without the fsync: readers see the old or the new content, but a crash
 /// may leave a damaged file (for data that is verified whenever it is read).
 pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -91,11 +125,7 @@ pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
-    // `Path::new("x.json").parent()` is `Some("")`: the current directory.
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
     if durable {

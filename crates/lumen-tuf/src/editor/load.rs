@@ -60,17 +60,24 @@ fn io_err(path: &Path, source: std::io::Error) -> TufError {
     }
 }
 
-/// The bytes of `path`, or `None` if it does not exist.
-pub(crate) fn read_opt(path: &Path) -> Result<Option<Vec<u8>>> {
-    match lumen_crypto::fs::read_regular_file(path, u64::MAX).map_err(std::io::Error::from) {
+/// The largest root, timestamp, staged root or `editor.json` the editor reads (16 MiB): far above
+/// what it writes, and a bound on the memory a file swapped in behind its back can take.
+pub(crate) const MAX_SMALL_FILE: u64 = 16 << 20;
+/// The largest snapshot or targets role the editor reads (256 MiB: about a million targets in one
+/// role; hash bins keep real roles far smaller).
+pub(crate) const MAX_ROLE_FILE: u64 = 256 << 20;
+
+/// The bytes of `path` (a regular file of at most `max` bytes), or `None` if it does not exist.
+pub(crate) fn read_opt(path: &Path, max: u64) -> Result<Option<Vec<u8>>> {
+    match lumen_crypto::fs::read_regular_file(path, max).map_err(std::io::Error::from) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(io_err(path, e)),
     }
 }
 
-fn read(path: &Path) -> Result<Vec<u8>> {
-    lumen_crypto::fs::read_regular_file(path, u64::MAX).map_err(|e| io_err(path, e.into()))
+fn read(path: &Path, max: u64) -> Result<Vec<u8>> {
+    lumen_crypto::fs::read_regular_file(path, max).map_err(|e| io_err(path, e.into()))
 }
 
 /// Root's keys and threshold for top-level role `role`.
@@ -136,7 +143,7 @@ fn root_link(bytes: &[u8], version: u64, previous: Option<&Root>) -> Result<Meta
 /// `None` if there is no `root.json`.
 pub(crate) fn published_root(mdir: &Path, staged: Option<&[u8]>) -> Result<Option<Trusted<Root>>> {
     let path = mdir.join("root.json");
-    let Some(bytes) = read_opt(&path)? else {
+    let Some(bytes) = read_opt(&path, MAX_SMALL_FILE)? else {
         return Ok(None);
     };
     let n = Metadata::<Root>::from_bytes(&bytes, "root")
@@ -148,7 +155,7 @@ pub(crate) fn published_root(mdir: &Path, staged: Option<&[u8]>) -> Result<Optio
     let mut chain: Option<Metadata<Root>> = None;
     for v in 1..=n {
         let p = mdir.join(format!("{v}.root.json"));
-        let b = read(&p)?;
+        let b = read(&p, MAX_SMALL_FILE)?;
         let link =
             root_link(&b, v, chain.as_ref().map(|r| &r.signed)).map_err(|e| untrusted(&p, e))?;
         if v == n && b != bytes {
@@ -176,7 +183,7 @@ pub(crate) fn published_root(mdir: &Path, staged: Option<&[u8]>) -> Result<Optio
         };
         parse(a).is_some_and(|a| Some(a) == parse(b))
     };
-    if let Some(next) = read_opt(&next_path)?
+    if let Some(next) = read_opt(&next_path, MAX_SMALL_FILE)?
         && !staged.is_some_and(|s| same_root(s, &next))
     {
         return Err(untrusted(
@@ -250,7 +257,7 @@ pub(crate) fn timestamp(
     hmac: &DangerousHmacSecrets,
 ) -> Result<Option<Trusted<Timestamp>>> {
     let path = mdir.join("timestamp.json");
-    let Some(bytes) = read_opt(&path)? else {
+    let Some(bytes) = read_opt(&path, MAX_SMALL_FILE)? else {
         return Ok(None);
     };
     let d = by_root(root, "timestamp")?;
@@ -267,7 +274,7 @@ pub(crate) fn snapshot(
     timestamp: &Timestamp,
     hmac: &DangerousHmacSecrets,
 ) -> Result<Trusted<Snapshot>> {
-    let bytes = read(path)?;
+    let bytes = read(path, MAX_ROLE_FILE)?;
     let check = || {
         let md = parse_verified::<Snapshot>(&bytes, "snapshot", by_root(root, "snapshot")?, hmac)?;
         let meta = &timestamp.snapshot_meta;
@@ -299,7 +306,7 @@ pub(crate) fn targets_role(
     newer_ok: bool,
     hmac: &DangerousHmacSecrets,
 ) -> Result<Trusted<Targets>> {
-    let bytes = read(path)?;
+    let bytes = read(path, MAX_ROLE_FILE)?;
     let check = || {
         let md = parse_verified::<Targets>(&bytes, name, d, hmac)?;
         let found = md.signed.common.version;

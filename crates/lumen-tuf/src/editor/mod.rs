@@ -392,7 +392,7 @@ impl Repository {
     }
 
     fn open_inner(dir: PathBuf, hmac: DangerousHmacSecrets) -> Result<Self> {
-        let config = match load::read_opt(&dir.join("editor.json"))? {
+        let config = match load::read_opt(&dir.join("editor.json"), load::MAX_SMALL_FILE)? {
             Some(b) => EditorConfig::from_bytes(&b)?,
             None => EditorConfig::default(),
         };
@@ -400,7 +400,7 @@ impl Repository {
         repo.hmac = hmac;
         let mdir = repo.metadata_dir();
         let staged_path = repo.staged_root_path();
-        let staged = load::read_opt(&staged_path)?;
+        let staged = load::read_opt(&staged_path, load::MAX_SMALL_FILE)?;
         if !mdir.join("root.json").exists() && staged.is_none() {
             return Err(TufError::Editor {
                 what: repo.dir.display().to_string(),

@@ -178,7 +178,7 @@ pub(crate) fn store_target(
         .to_path_buf();
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     let input = lumen_crypto::fs::open_regular_file(source).map_err(|e| io(source)(e.into()))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io(&dir))?;
+    let mut tmp = crate::store::temp_file_in(&dir, true).map_err(io(&dir))?;
     let file = hash_copy(input, &mut tmp).map_err(io(source))?;
     tmp.as_file().sync_all().map_err(io(tmp.path()))?;
     let names = target_locations(targets_dir, path, &file, consistent);
@@ -190,7 +190,7 @@ pub(crate) fn store_target(
         // Same content under each hash's name: a hard link, or a copy where links fail.
         let _ = std::fs::remove_file(other);
         if std::fs::hard_link(first, other).is_err() {
-            let mut t = tempfile::NamedTempFile::new_in(&dir).map_err(io(&dir))?;
+            let mut t = crate::store::temp_file_in(&dir, true).map_err(io(&dir))?;
             let mut f =
                 lumen_crypto::fs::open_regular_file(first).map_err(|e| io(first)(e.into()))?;
             std::io::copy(&mut f, &mut t).map_err(io(other))?;

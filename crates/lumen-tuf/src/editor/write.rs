@@ -126,9 +126,10 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(io_err(dir))
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename), readable by all (0644 less
+/// the umask): repository files are published.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    crate::store::write_atomic(path, bytes).map_err(io_err(path))
+    crate::store::write_atomic_public(path, bytes).map_err(io_err(path))
 }
 
 /// What a producer hands the writer: the file's bytes and final path, and a result to keep.
