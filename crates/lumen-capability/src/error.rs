@@ -91,6 +91,21 @@ pub enum GrantError {
         /// The normalized suffix that is public.
         suffix: String,
     },
+    /// An address range that covers a special-purpose block (loopback, private, link-local, …)
+    /// without lying inside one (`0.0.0.0/0`, `192.0.0.0/8`): naming a range is how a grant allows
+    /// special addresses, so a range that takes them in by accident would switch that protection
+    /// off. Name the special block (`10.0.0.0/8`) or the public range without it.
+    #[error(
+        "range {pattern:?} covers the special-purpose block {block} ({name}) without lying inside it; name that block, or public ranges that leave it out"
+    )]
+    RangeCoversSpecialAddresses {
+        /// The pattern as written.
+        pattern: String,
+        /// The special-purpose block it covers.
+        block: ipnet::IpNet,
+        /// The block's name.
+        name: &'static str,
+    },
     /// A wildcard with a rule of the Public Suffix List at or below its suffix (`*.amazonaws.com`
     /// covers `s3.amazonaws.com`, where anyone can name a bucket): it would grant hosts that no single
     /// party controls.

@@ -158,7 +158,9 @@ impl HostPattern {
                     "the range has bits set after the prefix (write the network address)",
                 ));
             }
-            return Ok(HostPattern::Net(canonical_net(net)));
+            let net = canonical_net(net);
+            refuse_range_over_special_blocks(input, net)?;
+            return Ok(HostPattern::Net(net));
         }
         let bare = input
             .strip_prefix('[')
@@ -250,6 +252,25 @@ impl fmt::Display for HostPattern {
 }
 
 /// IPv4-mapped IPv6 ranges (`::ffff:a.b.c.d/n`, n ≥ 96) are stored as the IPv4 range they denote.
+/// A range that overlaps a special-purpose block must lie inside one: `10.0.0.0/8` and
+/// `127.0.0.1/32` name special addresses on purpose, `0.0.0.0/0` or `192.0.0.0/8` would take them in
+/// by accident ([`GrantError::RangeCoversSpecialAddresses`]).
+fn refuse_range_over_special_blocks(input: &str, net: IpNet) -> Result<(), GrantError> {
+    let ranges = crate::net::special_ranges();
+    let overlaps = |s: &IpNet| s.contains(&net) || net.contains(s);
+    let Some(covered) = ranges.iter().find(|s| overlaps(&s.net)) else {
+        return Ok(());
+    };
+    if ranges.iter().any(|s| s.net.contains(&net)) {
+        return Ok(());
+    }
+    Err(GrantError::RangeCoversSpecialAddresses {
+        pattern: input.to_owned(),
+        block: covered.net,
+        name: covered.name,
+    })
+}
+
 fn canonical_net(net: IpNet) -> IpNet {
     if let IpNet::V6(v6) = net
         && v6.prefix_len() >= 96

@@ -937,3 +937,63 @@ fn oracle_agrees_on_known_cases() {
         assert_eq!(expect_wildcard_refused(x, &index), want, "{x}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Address ranges that take in special-purpose blocks by accident
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn range_covering_special_addresses() {
+    for (pattern, block) in [
+        ("0.0.0.0/0", "0.0.0.0/8"),
+        ("::/0", "::/128"),
+        ("192.0.0.0/8", "192.0.0.0/24"),
+        ("96.0.0.0/3", "100.64.0.0/10"),
+        ("169.0.0.0/8", "169.254.0.0/16"),
+        ("2000::/3", "2001::/23"),
+    ] {
+        match HostPattern::parse(pattern) {
+            Err(GrantError::RangeCoversSpecialAddresses { pattern: p, .. }) => {
+                assert_eq!(p, pattern);
+            }
+            other => panic!("{pattern} (covers {block}): {other:?}"),
+        }
+    }
+    // Naming a special block, or a range inside one, is how a grant allows it on purpose; public
+    // ranges and single addresses are unaffected.
+    for ok in [
+        "10.0.0.0/8",
+        "10.1.2.0/24",
+        "127.0.0.1/32",
+        "169.254.169.254/32",
+        "fd00::/8",
+        "8.8.8.0/24",
+        "2606:4700::/32",
+        "127.0.0.1",
+    ] {
+        assert!(HostPattern::parse(ok).is_ok(), "{ok}");
+    }
+    // Through a grant, the protection stays on for a broad range.
+    assert!(matches!(
+        GrantSet::from_json(&json!({"http.get": {"domain": "0.0.0.0/0"}})),
+        Err(GrantError::RangeCoversSpecialAddresses { .. })
+    ));
+    let s = scope(json!({"http.get": {"domain": "8.8.8.0/24"}}));
+    assert_eq!(
+        code(&s, "http.get", &json!({"url": "https://8.8.8.8/"})),
+        Ok(())
+    );
+}
+
+proptest! {
+    #[test]
+    fn range_over_special_blocks_is_refused_unless_inside_one(bits in any::<u32>(), len in 0u8..=32) {
+        let net = ipnet::Ipv4Net::new(std::net::Ipv4Addr::from_bits(bits), len).unwrap().trunc();
+        let net = ipnet::IpNet::V4(net);
+        let ranges = lumen_capability::net::special_ranges();
+        let overlaps = ranges.iter().any(|s| s.net.contains(&net) || net.contains(&s.net));
+        let inside = ranges.iter().any(|s| s.net.contains(&net));
+        let parsed = HostPattern::parse(&net.to_string());
+        prop_assert_eq!(parsed.is_ok(), !overlaps || inside, "{}", net);
+    }
+}
