@@ -29,8 +29,11 @@ fn main() -> ExitCode {
             // Help and version go to stdout with status 0; usage errors to stderr with status 2.
             let code = if e.use_stderr() { error::EXIT_USAGE } else { 0 };
             return match e.print() {
-                Err(io) if !e.use_stderr() && io.kind() == std::io::ErrorKind::BrokenPipe => {
-                    ExitCode::from(error::EXIT_BROKEN_PIPE)
+                // Help or version that did not reach standard output is not a success.
+                Err(io) if !e.use_stderr() => {
+                    let err = error::CliError::stdout(&io);
+                    out::stderr_bytes(err.to_string().as_bytes());
+                    ExitCode::from(err.exit_code())
                 }
                 // A failed write to stderr has nowhere to be reported.
                 _ => ExitCode::from(code),

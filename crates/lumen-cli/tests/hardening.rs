@@ -509,3 +509,32 @@ fn duplicate_member_in_args_or_json_policy_exits_2() {
     assert_eq!(r.code(), 2, "{}", r.stderr);
     assert!(r.stdout.is_empty());
 }
+
+#[test]
+fn full_stdout_is_an_error_never_a_success() {
+    // /dev/full fails every write with ENOSPC: help, version and data output must not exit 0.
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["check", "--explain", "E0103"],
+    ] {
+        let mut cmd = lumen();
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            ))
+            .stderr(Stdio::piped());
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("error: cannot write to standard output"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
