@@ -10,6 +10,9 @@
 //!   one immutable resource has exactly one URL.
 //! - `POST /add` with the entry as the body: answers with its index once the entry's batch is
 //!   durable and covered by a published checkpoint.
+//!
+//! No resource takes a query: a request target with `?` (even an empty one) is `404` on every
+//! path, so each resource has exactly one URL.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use crate::cli::LogServeArgs;
@@ -60,6 +63,7 @@ pub(crate) fn serve(args: LogServeArgs) -> Result<(), CliError> {
         .route("/tile/{*rest}", get(tile))
         .route("/add", post(add))
         .layer(DefaultBodyLimit::max(MAX_ENTRY_LEN))
+        .layer(axum::middleware::from_fn(refuse_query))
         .with_state(state.clone());
     let server = Server::new(app, limits).map_err(|e| serve_error(&e))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -109,6 +113,15 @@ fn serve_error(e: &ServeError) -> CliError {
         ServeError::InvalidLimits(_) => err.hint("every client limit must be at least 1"),
         _ => err,
     }
+}
+
+/// Answers `404` to any request whose target has a query (`?`, even empty): no resource of this
+/// API takes one, so `/checkpoint?x` or `/add?x=1` must not be another name for a resource.
+async fn refuse_query(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.uri().query().is_some() {
+        return (StatusCode::NOT_FOUND, "no resource takes a query\n").into_response();
+    }
+    next.run(req).await
 }
 
 fn with_headers(body: Vec<u8>, content_type: &'static str, cache: &'static str) -> Response {

@@ -167,6 +167,26 @@ fn serve_adds_entries_and_serves_tiles_that_prove_them() {
         let (status, _, _) = http(&addr, "GET", path, b"");
         assert_eq!(status, 404, "{path}");
     }
+    // A query names no resource on any path (class: exact resource paths), GET or POST.
+    for path in [
+        "/checkpoint?x",
+        "/checkpoint?",
+        "/checkpoint?x=1&y",
+        "/tile/0/000.p/1?x",
+    ] {
+        let (status, _, _) = http(&addr, "GET", path, b"");
+        assert_eq!(status, 404, "{path}");
+    }
+    let before = http(&addr, "GET", "/checkpoint", b"").2;
+    for path in ["/add?x=1", "/add?"] {
+        let (status, _, _) = http(&addr, "POST", path, b"smuggled by query");
+        assert_eq!(status, 404, "{path}");
+    }
+    assert_eq!(
+        http(&addr, "GET", "/checkpoint", b"").2,
+        before,
+        "nothing was added"
+    );
     // A monitor following the log over HTTP sees it grow consistently.
     std::fs::write(dir.join("trusted"), &raw).unwrap();
     assert_eq!(http(&addr, "POST", "/add", b"one more").0, 200);

@@ -69,3 +69,43 @@ pub struct BodyReadTimeout {
     /// The configured body read timeout.
     pub timeout: Duration,
 }
+
+/// Why a request's framing was refused before it reached the router (RFC 9112 §3.2, §6.1).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FramingError {
+    /// An HTTP/1.1 request has no `Host` field (answered `400`).
+    #[error("HTTP/1.1 request without a Host header")]
+    MissingHost,
+    /// A request has more than one `Host` field (answered `400`).
+    #[error("request with {count} Host headers")]
+    DuplicateHost {
+        /// How many `Host` fields it had.
+        count: usize,
+    },
+    /// `Transfer-Encoding` is present in more than one field (answered `501`).
+    #[error("request with {fields} Transfer-Encoding headers")]
+    RepeatedTransferEncoding {
+        /// How many `Transfer-Encoding` fields it had.
+        fields: usize,
+    },
+    /// `Transfer-Encoding` names a coding other than exactly `chunked` (answered `501`).
+    #[error("unsupported transfer coding {coding:?}")]
+    UnsupportedTransferCoding {
+        /// The field's value as received.
+        coding: axum::http::HeaderValue,
+    },
+}
+
+impl FramingError {
+    /// The status the server answers with: `400`, or `501` for a transfer coding it does not
+    /// implement.
+    pub fn status(&self) -> axum::http::StatusCode {
+        match self {
+            Self::MissingHost | Self::DuplicateHost { .. } => axum::http::StatusCode::BAD_REQUEST,
+            Self::RepeatedTransferEncoding { .. } | Self::UnsupportedTransferCoding { .. } => {
+                axum::http::StatusCode::NOT_IMPLEMENTED
+            }
+        }
+    }
+}

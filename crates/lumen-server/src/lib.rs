@@ -18,6 +18,12 @@
 //!   `Retry-After`.
 //! - **Sizes**: header bytes and count (`431`), body bytes (`413`, at once for a declared
 //!   `Content-Length`).
+//! - **Framing** ([`FramingError`]): an HTTP/1.1 request without `Host`, or any request with
+//!   more than one, is answered `400`; a `Transfer-Encoding` other than exactly one `chunked` is
+//!   answered `501`; both close the connection. (hyper itself answers `400` to an invalid or
+//!   conflicting `Content-Length`, and to a request with both `Content-Length` and
+//!   `Transfer-Encoding: chunked` it drops the length, reads the chunked body and closes the
+//!   connection after the response, so nothing after that body is read as a request.)
 //! - **Descriptors**: [`Server::serve`] refuses to start if the open-file limit cannot hold the
 //!   connection cap ([`raise_fd_limit`] lets the binary raise it); `accept` failures such as
 //!   `EMFILE` make the loop back off and evict, never spin or exit.
@@ -62,7 +68,7 @@ pub mod limits;
 mod serve;
 mod stats;
 
-pub use error::{BodyReadTimeout, LimitsError, ServeError};
+pub use error::{BodyReadTimeout, FramingError, LimitsError, ServeError};
 pub use limits::{Limit, ServerLimits};
 pub use serve::{Server, raise_fd_limit};
 pub use stats::{ClientKey, Event, ServerStats};

@@ -2,12 +2,12 @@
 //! the per-request guards (rate limit, body limit, body and handler timeouts).
 
 use crate::conn::{ConnState, GuardedBody, Phase, TrackedBody, TrackedStream};
-use crate::error::ServeError;
+use crate::error::{FramingError, ServeError};
 use crate::limits::{RESERVED_FDS, ServerLimits};
 use crate::stats::{ClientKey, Event, ServerStats};
 use axum::Router;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, Response, StatusCode, Version, header};
 use governor::clock::{Clock, MonotonicClock};
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
@@ -380,6 +380,14 @@ async fn respond(
     let start = Instant::now();
     let limits = &shared.limits;
     state.take_body_timeout();
+    if let Err(refused) = check_framing(req.version(), req.headers()) {
+        shared.stats.record(Event::FramingRefused);
+        let text = match refused.status() {
+            StatusCode::NOT_IMPLEMENTED => "transfer coding not implemented\n",
+            _ => "malformed request\n",
+        };
+        return plain(refused.status(), text, None, true);
+    }
     if let Err(not_until) = shared.limiter.check_key(&ClientKey::from(peer.ip())) {
         shared.stats.record(Event::RateLimited);
         let wait = not_until.wait_time_from(shared.limiter.clock().now());
@@ -438,6 +446,33 @@ async fn respond(
     }
 }
 
+/// Checks what hyper leaves to the server of a request's framing (RFC 9112): exactly one
+/// `Host` (none only before HTTP/1.1), and no transfer coding but a single `chunked`.
+pub(crate) fn check_framing(version: Version, headers: &HeaderMap) -> Result<(), FramingError> {
+    let hosts = headers.get_all(header::HOST).iter().count();
+    if hosts > 1 {
+        return Err(FramingError::DuplicateHost { count: hosts });
+    }
+    if hosts == 0 && version >= Version::HTTP_11 {
+        return Err(FramingError::MissingHost);
+    }
+    let mut codings = headers.get_all(header::TRANSFER_ENCODING).iter();
+    if let Some(coding) = codings.next() {
+        let fields = 1 + codings.count();
+        if fields > 1 {
+            return Err(FramingError::RepeatedTransferEncoding { fields });
+        }
+        // httparse has already trimmed surrounding whitespace; transfer codings are
+        // case-insensitive (RFC 9112 §7).
+        if !coding.as_bytes().eq_ignore_ascii_case(b"chunked") {
+            return Err(FramingError::UnsupportedTransferCoding {
+                coding: coding.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Whole seconds to wait, rounded up, at least 1 (`Retry-After` has a 1-second resolution).
 fn retry_after_secs(wait: Duration) -> u64 {
     let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
@@ -471,6 +506,96 @@ fn plain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn headers(fields: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in fields {
+            h.append(*name, HeaderValue::from_static(value));
+        }
+        h
+    }
+
+    #[test]
+    fn host_must_appear_exactly_once_in_http11() {
+        let v11 = Version::HTTP_11;
+        assert_eq!(check_framing(v11, &headers(&[("host", "a")])), Ok(()));
+        assert_eq!(
+            check_framing(v11, &headers(&[])),
+            Err(FramingError::MissingHost)
+        );
+        assert_eq!(
+            check_framing(v11, &headers(&[("host", "a"), ("host", "a")])),
+            Err(FramingError::DuplicateHost { count: 2 })
+        );
+        // HTTP/1.0 may omit Host, but never repeat it.
+        assert_eq!(check_framing(Version::HTTP_10, &headers(&[])), Ok(()));
+        assert_eq!(
+            check_framing(Version::HTTP_10, &headers(&[("host", "a"), ("host", "b")])),
+            Err(FramingError::DuplicateHost { count: 2 })
+        );
+    }
+
+    #[test]
+    fn transfer_coding_other_than_one_chunked_is_not_implemented() {
+        let v11 = Version::HTTP_11;
+        let te = |v: &'static str| headers(&[("host", "a"), ("transfer-encoding", v)]);
+        assert_eq!(check_framing(v11, &te("chunked")), Ok(()));
+        assert_eq!(check_framing(v11, &te("Chunked")), Ok(()));
+        for bad in [
+            "gzip, chunked",
+            "chunked, chunked",
+            "chunked;x=1",
+            "gzip",
+            "",
+        ] {
+            let err = check_framing(v11, &te(bad)).unwrap_err();
+            assert_eq!(
+                err,
+                FramingError::UnsupportedTransferCoding {
+                    coding: HeaderValue::from_static(bad)
+                },
+                "{bad}"
+            );
+            assert_eq!(err.status(), StatusCode::NOT_IMPLEMENTED);
+        }
+        let twice = headers(&[
+            ("host", "a"),
+            ("transfer-encoding", "chunked"),
+            ("transfer-encoding", "chunked"),
+        ]);
+        assert_eq!(
+            check_framing(v11, &twice),
+            Err(FramingError::RepeatedTransferEncoding { fields: 2 })
+        );
+    }
+
+    proptest! {
+        /// Any number of Host fields other than one is refused in HTTP/1.1, and a
+        /// Transfer-Encoding is accepted only when it is one field spelling `chunked`.
+        #[test]
+        fn framing_is_accepted_only_when_unambiguous(
+            hosts in 0usize..4,
+            codings in proptest::collection::vec("[A-Za-z, ;=]{0,12}", 0..3),
+        ) {
+            let mut h = HeaderMap::new();
+            for _ in 0..hosts {
+                h.append(header::HOST, HeaderValue::from_static("a"));
+            }
+            for c in &codings {
+                h.append(header::TRANSFER_ENCODING, HeaderValue::from_str(c).unwrap());
+            }
+            let ok = hosts == 1
+                && (codings.is_empty()
+                    || (codings.len() == 1 && codings[0].eq_ignore_ascii_case("chunked")));
+            let got = check_framing(Version::HTTP_11, &h);
+            prop_assert_eq!(got.is_ok(), ok, "{:?}", got);
+            if let Err(e) = got {
+                let want = if hosts == 1 { StatusCode::NOT_IMPLEMENTED } else { StatusCode::BAD_REQUEST };
+                prop_assert_eq!(e.status(), want);
+            }
+        }
+    }
 
     #[test]
     fn retry_after_rounds_up_to_whole_seconds() {

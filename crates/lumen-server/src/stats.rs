@@ -37,13 +37,16 @@ pub enum Event {
     /// A request was answered `413` before its body was read: its `Content-Length` exceeds
     /// [`crate::ServerLimits::max_body_bytes`].
     BodyTooLarge,
+    /// A request was answered `400` or `501` and its connection closed: its framing was
+    /// refused ([`crate::FramingError`]).
+    FramingRefused,
     /// `accept` failed for lack of a resource (e.g. `EMFILE`); the loop backed off.
     AcceptError,
 }
 
 impl Event {
     /// Every event, in counter order.
-    pub const ALL: [Event; 12] = [
+    pub const ALL: [Event; 13] = [
         Event::Accepted,
         Event::RefusedServerFull,
         Event::RefusedClientFull,
@@ -55,6 +58,7 @@ impl Event {
         Event::ResponseWriteTimeout,
         Event::RateLimited,
         Event::BodyTooLarge,
+        Event::FramingRefused,
         Event::AcceptError,
     ];
 
@@ -77,6 +81,7 @@ impl fmt::Display for Event {
             Self::ResponseWriteTimeout => "response_write_timeout",
             Self::RateLimited => "rate_limited",
             Self::BodyTooLarge => "body_too_large",
+            Self::FramingRefused => "framing_refused",
             Self::AcceptError => "accept_error",
         })
     }
