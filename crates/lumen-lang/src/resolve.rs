@@ -14,7 +14,8 @@
 //! - a constant argument that already violates the grant, decided by the runtime's own
 //!   `validate_tool_policy` (E0205);
 //! - an import whose module asks for grants the importer does not give it (E0206), a module that cannot
-//!   be found (E0207), and import cycles (E0208);
+//!   be found or read, or whose name is both `name.lm` and `name.lm.md` (E0207), and import cycles
+//!   (E0208);
 //! - a name that means two things (E0103): defined twice in one scope, an agent's alias or cell
 //!   reusing a module-level name (alias, agent, cell, import), a declared name that is a builtin's,
 //!   a parameter or variable reusing a name a call in its cell could mean.
@@ -304,6 +305,19 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// E0207 for a module file that exists but cannot be read.
+fn unreadable_module(file: FileId, imp: &ast::Import, path: &Path, cause: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::ModuleNotFound,
+        format!("cannot read module `{}`", imp.module.name),
+        file,
+        imp.module.span,
+        "cannot be read",
+    )
+    .with_note(format!("{} cannot be read: {cause}", path.display()))
+    .with_help("make it a readable UTF-8 file of at most 16 MiB")
 }
 
 /// "did you mean" for near misses only.
@@ -1059,6 +1073,85 @@ impl Checker<'_> {
         out
     }
 
+    /// Loads the module `plain` (`name.lm`) or, only if that does not exist, `markdown`
+    /// (`name.lm.md`). Reports E0207 when neither exists, when the one that exists cannot be read
+    /// (a directory, a FIFO, too large, not UTF-8: checking the other file instead would check
+    /// something else than a loader that prefers `name.lm` runs), and when both exist (no reader
+    /// can tell which one is the module).
+    fn load_module(
+        &mut self,
+        file: FileId,
+        imp: &ast::Import,
+        plain: &Path,
+        markdown: &Path,
+    ) -> Option<FileId> {
+        use std::io::ErrorKind::NotFound;
+        let name = &imp.module.name;
+        let plain_found = match self.load(plain) {
+            Ok(id) => Some(id),
+            Err(e) if e.kind() == NotFound => None,
+            Err(e) => {
+                self.diags
+                    .push(unreadable_module(file, imp, plain, &e.to_string()));
+                return None;
+            }
+        };
+        if let Some(id) = plain_found {
+            // Both spellings present: refuse whatever state the other one is in.
+            return match self.loader.read(markdown) {
+                Err(e) if e.kind() == NotFound => Some(id),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::new(
+                            Code::ModuleNotFound,
+                            format!("module `{name}` is ambiguous"),
+                            file,
+                            imp.module.span,
+                            "two files are this module",
+                        )
+                        .with_note(format!(
+                            "both {} and {} exist",
+                            plain.display(),
+                            markdown.display()
+                        ))
+                        .with_help(format!(
+                            "remove or rename one of `{name}.lm` and `{name}.lm.md`"
+                        )),
+                    );
+                    None
+                }
+            };
+        }
+        match self.load(markdown) {
+            Ok(id) => Some(id),
+            Err(e) if e.kind() == NotFound => {
+                self.diags.push(
+                    Diagnostic::new(
+                        Code::ModuleNotFound,
+                        format!("cannot find module `{name}`"),
+                        file,
+                        imp.module.span,
+                        "not found",
+                    )
+                    .with_note(format!(
+                        "looked for {} and {}",
+                        plain.display(),
+                        markdown.display()
+                    ))
+                    .with_help(format!(
+                        "create `{name}.lm` next to this file, or fix the name"
+                    )),
+                );
+                None
+            }
+            Err(e) => {
+                self.diags
+                    .push(unreadable_module(file, imp, markdown, &e.to_string()));
+                None
+            }
+        }
+    }
+
     fn resolve_import(&mut self, scope: &mut ModScope, imp: &ast::Import, stack: &mut Vec<FileId>) {
         let file = scope.file;
         // Until it resolves, calls into it are not reported (its own error says what is wrong).
@@ -1081,45 +1174,9 @@ impl Checker<'_> {
             None,
         );
 
-        let candidates = [
-            dir.join(format!("{name}.lm")),
-            dir.join(format!("{name}.lm.md")),
-        ];
-        let mut loaded = None;
-        let mut last_err = None;
-        for c in &candidates {
-            match self.load(c) {
-                Ok(id) => {
-                    loaded = Some(id);
-                    break;
-                }
-                Err(e) => last_err = Some(e),
-            }
-        }
-        let Some(target) = loaded else {
-            // "Not found" is the usual reason and needs no OS text; anything else (permissions, size,
-            // encoding) is worth showing.
-            let why = last_err
-                .filter(|e| e.kind() != std::io::ErrorKind::NotFound)
-                .map(|e| format!(" (the last one could not be read: {e})"))
-                .unwrap_or_default();
-            self.diags.push(
-                Diagnostic::new(
-                    Code::ModuleNotFound,
-                    format!("cannot find module `{name}`"),
-                    file,
-                    imp.module.span,
-                    "not found",
-                )
-                .with_note(format!(
-                    "looked for {} and {}{why}",
-                    candidates[0].display(),
-                    candidates[1].display()
-                ))
-                .with_help(format!(
-                    "create `{name}.lm` next to this file, or fix the name"
-                )),
-            );
+        let plain = dir.join(format!("{name}.lm"));
+        let markdown = dir.join(format!("{name}.lm.md"));
+        let Some(target) = self.load_module(file, imp, &plain, &markdown) else {
             return;
         };
         if let Some(pos) = stack.iter().position(|f| *f == target) {

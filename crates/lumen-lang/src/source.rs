@@ -40,13 +40,19 @@
 //!   another code block or an indented code block, in front matter or in a paragraph (and readers
 //!   disagree on some of these: after `- </pre>`, comrak reads the item's next line as raw HTML,
 //!   markdown-rs as a fenced code block);
-//! - raw HTML at the start of a line (after spaces, `>`, list markers): an opening or closing tag,
-//!   a comment that does not end on its line, `<?`, `<!DOCTYPE`, `<![CDATA[`. Readers disagree on
-//!   where HTML blocks start and end (comrak, a port of GitHub's cmark-gfm, and markdown-rs differ
-//!   after a `>` line, in list items, on `</pre>`), and an HTML block can hide a lumen fence from
-//!   one reader and not another. Inline HTML later in a line, autolinks (`<https://…>`) and
-//!   comments closed on their line (`<!-- note -->`) are allowed, as is HTML inside a code block
-//!   of another language at the left margin;
+//! - raw HTML anywhere on a line outside lumen blocks: a `<` followed by an ASCII letter, `/`, `!`
+//!   or `?` (a tag, a comment, a declaration, CDATA, a processing instruction), also after `>`,
+//!   list markers, other text or a backslash. Readers disagree on where HTML blocks start and end
+//!   (comrak, a port of GitHub's cmark-gfm, and markdown-rs differ after a `>` line, in list items,
+//!   on `</pre>`), and an HTML block, or a comment or `<details>` that a browser opens mid-line in
+//!   a renderer that passes HTML through, hides the lumen blocks after it from the reader while the
+//!   checker checks them. Allowed are: a line that is exactly one comment (at most three spaces,
+//!   `<!--`, text holding no `-->`, `<!--` or `--!>` and not starting with `>` or `->`, `-->`,
+//!   then only spaces and tabs), hidden by every reader up to its end; URI autolinks (`<`, a scheme
+//!   of 2 to 32 letters, digits, `+`, `.`, `-` starting with a letter, `:`, no spaces, `<` or `>`,
+//!   then `>`, as `<https://…>`; email autolinks must be written `<mailto:…>`); a `<` in a code
+//!   span that opens on the same line; and any HTML inside a code block of another language at
+//!   the top level (fenced at the left margin, or indented);
 //! - a line inside a lumen block that looks like a fence (three or more backticks or tildes after
 //!   spaces and tabs) but does not close it, such as a fence indented four spaces;
 //! - content that CommonMark does not take verbatim from the file (a tab in the indentation that an
@@ -315,7 +321,7 @@ pub enum MarkdownError {
         /// What it is read as.
         reading: FenceReading,
     },
-    /// A line that starts with raw HTML (other than a comment closed on the same line).
+    /// A line holding raw HTML (other than a line that is exactly one closed comment).
     #[error("raw HTML: Markdown readers disagree on where an HTML block ends")]
     RawHtml {
         /// From the `<` to the end of the line.
@@ -406,7 +412,7 @@ impl MarkdownError {
                 "a `.lm.md` file is a program: put lumen blocks at the left margin, outside HTML, quotes, lists and other blocks, and show examples of lumen fences in a plain `.md` file"
             }
             MarkdownError::RawHtml { .. } => {
-                "remove the HTML, or write it as inline code; a comment `<!-- … -->` must end on its line"
+                "remove the HTML, or write it as inline code; a comment `<!-- … -->` must be alone on its line"
             }
             MarkdownError::FenceInLumenBlock { .. } => {
                 "close the block with a fence line indented at most three spaces, or remove the line"
@@ -466,6 +472,8 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
     let mut leaves: Vec<(Range<usize>, FenceReading)> = Vec::new();
     // Code blocks of other languages at the top level, whose lines are code for every reader.
     let mut top_code: Vec<Range<usize>> = Vec::new();
+    // Code spans (`` `<div>` ``), whose `<` is text for every reader.
+    let mut code_spans: Vec<Range<usize>> = Vec::new();
     // The line starts of the opening fences of fenced code blocks (judged by their info string).
     let mut judged: HashSet<usize> = HashSet::new();
     let front_matter = front_matter(text, base);
@@ -552,6 +560,7 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
                     leaves.push((r, FenceReading::CodeBlock));
                 }
             }
+            Event::Code(_) => code_spans.push(r),
             Event::Text(t) => {
                 if let Some(b) = open.as_mut() {
                     if text.get(r.clone()) == Some(&*t) {
@@ -633,11 +642,22 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
                 reading,
             });
         }
-        if let Some(html) = html_start(s)
-            && find(&top_code, line.start + html, |r| r).is_none()
-        {
+        // The byte order mark is not part of the first line.
+        let from = line.start.max(base);
+        let s = text.get(from..line.end).unwrap_or_default();
+        if single_comment_line(s) {
+            continue;
+        }
+        // A `<` in a code span is text, if the span opens on this line (a span that a line break
+        // continues could be read, by a reader that starts an HTML block there, as HTML).
+        if let Some(html) = html_starts(s).map(|i| from + i).find(|&at| {
+            find(&top_code, at, |r| r).is_none()
+                && !code_spans
+                    .iter()
+                    .any(|r| r.contains(&at) && r.start >= line.start)
+        }) {
             errors.push(MarkdownError::RawHtml {
-                at: span_of(&(line.start + html..trim_eol(text, line).end)),
+                at: span_of(&(html..trim_eol(text, line).end)),
             });
         }
     }
@@ -859,44 +879,61 @@ fn lumen_fence_like(line: &str) -> Option<usize> {
     None
 }
 
-/// If `line` starts, after spaces, tabs, `>`, list markers and a footnote label, with something a
-/// reader could take for the start of an HTML block: the offset of its `<`. That is `<!--` without
-/// `-->` later on the line, `<?`, `<!` and a letter, `<![CDATA[`, or an opening or closing tag (`<`
-/// or `</`, a letter, then letters, digits or `-`, then a space, a tab, `>`, `/` or the end of the
-/// line). Autolinks (`<https://…>`) and other text starting with `<` are not.
-fn html_start(line: &str) -> Option<usize> {
-    let mut rest = line;
-    loop {
-        let t = rest.trim_start_matches([
-            ' ', '\t', '>', '-', '+', '*', '.', ')', '0', '1', '2', '3', '4', '5', '6', '7', '8',
-            '9',
-        ]);
-        match t.strip_prefix("[^").and_then(|x| x.split_once("]:")) {
-            Some((_, after)) => rest = after,
-            None => {
-                rest = t;
-                break;
-            }
-        }
+/// Whether `line` (with or without its line ending) is exactly one HTML comment closed on the line:
+/// at most three spaces, `<!--`, a body, `-->`, then only spaces and tabs. The body holds no `-->`
+/// (the first one closes the comment), no `<!--`, no `--!>` (which closes a comment for browsers),
+/// and does not start with `>` or `->` (`<!-->` and `<!--->` are whole comments for browsers).
+fn single_comment_line(line: &str) -> bool {
+    let line = line.trim_end_matches(['\n', '\r']);
+    let rest = line.trim_start_matches(' ');
+    if line.len() - rest.len() > 3 {
+        return false;
     }
-    let at = line.len() - rest.len();
-    let b = rest.as_bytes();
-    let html = if let Some(c) = rest.strip_prefix("<!--") {
-        !c.contains("-->")
-    } else if rest.starts_with("<?") || rest.starts_with("<![CDATA[") {
-        true
-    } else if let Some(r) = rest.strip_prefix("<!") {
-        r.starts_with(|c: char| c.is_ascii_alphabetic())
-    } else if b.first() == Some(&b'<') {
-        let name = rest.get(1..).unwrap_or_default();
-        let name = name.strip_prefix('/').unwrap_or(name);
-        let after = name.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '-');
-        name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && (after.is_empty() || after.starts_with([' ', '\t', '>', '/', '\r', '\n']))
-    } else {
-        false
+    let Some(after) = rest.strip_prefix("<!--") else {
+        return false;
     };
-    html.then_some(at)
+    let Some((body, tail)) = after.split_once("-->") else {
+        return false;
+    };
+    tail.trim_matches([' ', '\t']).is_empty()
+        && !body.contains("<!--")
+        && !body.contains("--!>")
+        && !body.starts_with('>')
+        && !body.starts_with("->")
+}
+
+/// Whether `s` starts with a URI autolink: `<`, a scheme (an ASCII letter, then 1 to 31 ASCII
+/// letters, digits, `+`, `.` or `-`), `:`, characters other than spaces, controls, `<` and `>`,
+/// then `>` (CommonMark 0.31, 6.5).
+fn is_autolink(s: &str) -> bool {
+    let Some(r) = s.strip_prefix('<') else {
+        return false;
+    };
+    let Some((scheme, rest)) = r.split_once(':') else {
+        return false;
+    };
+    let scheme_ok = (2..=32).contains(&scheme.len())
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-'));
+    let Some(end) = rest.find(['<', '>', ' ']) else {
+        return false;
+    };
+    scheme_ok
+        && rest.as_bytes().get(end) == Some(&b'>')
+        && !rest[..end].chars().any(char::is_control)
+}
+
+/// The offsets in `line` of every possible start of raw HTML: a `<` followed by an ASCII letter,
+/// `/`, `!` or `?` (an opening or closing tag, a comment, a declaration, CDATA, a processing
+/// instruction), other than a URI autolink (`<https://…>`).
+fn html_starts(line: &str) -> impl Iterator<Item = usize> + '_ {
+    line.match_indices('<').map(|(i, _)| i).filter(move |&i| {
+        let s = &line[i..];
+        s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '/' | '!' | '?'))
+            && !is_autolink(s)
+    })
 }
 
 /// The item of `sorted` (disjoint ranges in order) whose range holds `at`.
