@@ -822,10 +822,13 @@ proptest! {
         req in http_req_on(SPELL_HOSTS),
         spellings in vec(spelling(), 1..6),
     ) {
-        // A grant that names every host of the universe and allows both schemes on every port used.
+        // A grant that names every host of the universe (each address through the range or block
+        // that holds it: a range over special blocks is refused) and allows both schemes on every
+        // port used.
         let g = grant("http.get", &json!({
             "domain": ["*.example.com", "example.com", "example.org", "*.example.org",
-                       "evilexample.com", "0.0.0.0/0", "::1"],
+                       "evilexample.com", "10.0.0.0/8", "192.168.0.0/16", "93.184.216.34",
+                       "::1"],
             "scheme": ["http", "https"],
             "port": [80, 443, 8080, 8443],
         }));
