@@ -81,19 +81,14 @@ impl MetadataStore for DirStore {
 /// Writes `bytes` to `path` via a temporary file in the same directory, fsync, rename and an fsync
 /// of the directory: readers see the old or the new content, and the new content survives a crash.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_via_temp(path, bytes, true)
+    write_via_temp(path, bytes, true, false)
 }
 
 /// Like [`write_atomic`], for a file that is meant to be published (repository metadata and
 /// targets): created with mode 0644 less the umask, as an ordinary new file is, where a temporary
 /// file's private default is 0600.
 pub fn write_atomic_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = parent_dir(path);
-    let mut tmp = temp_file_in(dir, true)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    std::fs::File::open(dir)?.sync_all()
+    write_via_temp(path, bytes, true, true)
 }
 
 /// A temporary file in `dir` (to be renamed over its final name); `public` gives it mode 0644
@@ -121,12 +116,12 @@ fn parent_dir(path: &Path) -> &Path {
 /// Like [`write_atomic`] without the fsync: readers see the old or the new content, but a crash
 /// may leave a damaged file (for data that is verified whenever it is read).
 pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_via_temp(path, bytes, false)
+    write_via_temp(path, bytes, false, false)
 }
 
-fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
+fn write_via_temp(path: &Path, bytes: &[u8], durable: bool, public: bool) -> io::Result<()> {
     let dir = parent_dir(path);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = temp_file_in(dir, public)?;
     tmp.write_all(bytes)?;
     if durable {
         tmp.as_file().sync_all()?;
