@@ -51,8 +51,12 @@
 //!   then only spaces and tabs), hidden by every reader up to its end; URI autolinks (`<`, a scheme
 //!   of 2 to 32 letters, digits, `+`, `.`, `-` starting with a letter, `:`, no spaces, `<` or `>`,
 //!   then `>`, as `<https://…>`; email autolinks must be written `<mailto:…>`); a `<` in a code
-//!   span that opens on the same line; and any HTML inside a code block of another language at
-//!   the top level (fenced at the left margin, or indented);
+//!   span that every reader reads as one: on one line, holding no `|`, no GFM extended autolink
+//!   able to run into its opening backtick (text before it, up to a space or `<`, holding `:`,
+//!   `@` or `www.`: cmark-gfm then reads the backtick as part of the link and the `<` as HTML),
+//!   and every backtick run on the lines of its block up to it closed on its own line; and any
+//!   HTML inside a fenced code block of another language whose fence is at the left margin (not
+//!   in an indented code block: after a list item, readers disagree on what is one);
 //! - a line inside a lumen block that looks like a fence (three or more backticks or tildes after
 //!   spaces and tabs) but does not close it, such as a fence indented four spaces;
 //! - content that CommonMark does not take verbatim from the file (a tab in the indentation that an
@@ -472,8 +476,10 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
     let mut leaves: Vec<(Range<usize>, FenceReading)> = Vec::new();
     // Code blocks of other languages at the top level, whose lines are code for every reader.
     let mut top_code: Vec<Range<usize>> = Vec::new();
-    // Code spans (`` `<div>` ``), whose `<` is text for every reader.
+    // Code spans (`` `<div>` ``) whose `<` is text for every reader (see `code_span_is_sure`).
     let mut code_spans: Vec<Range<usize>> = Vec::new();
+    // The start of the block whose inlines are being read (a paragraph, a heading, a table row).
+    let mut inlines_from = 0;
     // The line starts of the opening fences of fenced code blocks (judged by their info string).
     let mut judged: HashSet<usize> = HashSet::new();
     let front_matter = front_matter(text, base);
@@ -498,10 +504,12 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
                 containers.pop();
             }
             Event::Start(Tag::HtmlBlock) => leaves.push((r, FenceReading::HtmlBlock)),
+            Event::Start(Tag::Paragraph | Tag::Heading { .. } | Tag::TableHead | Tag::TableRow) => {
+                inlines_from = r.start
+            }
+            // Not `top_code`: readers disagree on whether an indented line after a list item is
+            // an indented code block or part of the item (`-`, a line holding a tab, `\t<a>`).
             Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => {
-                if containers.is_empty() {
-                    top_code.push(r.clone());
-                }
                 leaves.push((r, FenceReading::CodeBlock));
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
@@ -554,13 +562,16 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
                             fence: span_of(&fence),
                             info: raw.to_owned(),
                         });
-                    } else if containers.is_empty() {
+                    } else if containers.is_empty()
+                        && line_at(text, r.start).start.max(base) == r.start
+                        && closed_plainly(text, &r)
+                    {
                         top_code.push(r.clone());
                     }
                     leaves.push((r, FenceReading::CodeBlock));
                 }
             }
-            Event::Code(_) => code_spans.push(r),
+            Event::Code(_) if code_span_is_sure(text, inlines_from, &r) => code_spans.push(r),
             Event::Text(t) => {
                 if let Some(b) = open.as_mut() {
                     if text.get(r.clone()) == Some(&*t) {
@@ -923,6 +934,84 @@ fn is_autolink(s: &str) -> bool {
     scheme_ok
         && rest.as_bytes().get(end) == Some(&b'>')
         && !rest[..end].chars().any(char::is_control)
+}
+
+/// Whether the fenced code block at `block` ends with a closing fence of only backticks or tildes
+/// (the opening fence's character) and spaces, and no line inside it looks like a fence. Readers
+/// disagree on closing fences followed by a tab (pulldown-cmark reads ```` ```\t ```` as content,
+/// comrak as the end), and an unclosed block runs to the end of the file for one reader only.
+fn closed_plainly(text: &str, block: &Range<usize>) -> bool {
+    let lines: Vec<&str> = text
+        .get(block.clone())
+        .unwrap_or_default()
+        .split_inclusive('\n')
+        .collect();
+    let [first, inner @ .., last] = &lines[..] else {
+        return false;
+    };
+    let Some(ch) = first.chars().next() else {
+        return false;
+    };
+    let last = last.trim_end_matches(['\n', '\r']).trim_end_matches(' ');
+    last.len() >= 3
+        && last.chars().all(|c| c == ch)
+        && inner.iter().all(|l| fence_like(l).is_none())
+}
+
+/// Whether every reader takes the code span at `span` for a code span, so that a `<` in it is
+/// text: the span lies on one line and holds no `|` (GFM splits table cells before it reads code
+/// spans); no extended autolink can run into its opening backtick ([`autolink_may_reach`]); and on
+/// each line from the start of its block (`inlines_from`) to the span's line, every backtick run
+/// is closed by a run of the same length on the same line, with no backslash before a backtick.
+/// Readers pair runs across lines differently (comrak reads ``text`text``\n``\n``<a>`` `` with
+/// `<a>` as HTML, pulldown-cmark and markdown-rs as code), and a span continued on the next line
+/// can be cut by a line that one reader takes for a table's delimiter row (`-:`).
+fn code_span_is_sure(text: &str, inlines_from: usize, span: &Range<usize>) -> bool {
+    let Some(code) = text.get(span.clone()) else {
+        return false;
+    };
+    if code.contains(['\n', '\r', '|']) || autolink_may_reach(text, span.start) {
+        return false;
+    }
+    let lines_end = line_at(text, span.start).end;
+    let from = line_at(text, inlines_from.min(span.start)).start;
+    text.get(from..lines_end)
+        .unwrap_or_default()
+        .split_inclusive('\n')
+        .all(backticks_pair_on_line)
+}
+
+/// Whether each run of backticks on `line` is closed, left to right, by the next run of the same
+/// length on the line (CommonMark's pairing within one line), and no backtick follows a backslash.
+fn backticks_pair_on_line(line: &str) -> bool {
+    if line.contains("\\`") {
+        return false;
+    }
+    let mut runs = line
+        .split(|c| c != '`')
+        .filter(|r| !r.is_empty())
+        .map(str::len);
+    while let Some(n) = runs.next() {
+        if !runs.any(|m| m == n) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether a GFM extended autolink (`https://…`, `www.…`, or an email address) could run up to
+/// and over the character at `at`: the text before it, back to the last space, control or `<` on
+/// the line (where such a link ends), holds `:`, `@` or `www.` in any case. Readers that apply the
+/// extension while they read inlines (cmark-gfm, comrak) then take the backtick at `at` into the
+/// link, so a code span that others see opening there does not open for them, and a `<` in it is
+/// raw HTML: `\<https://x.example>` followed by a span holding `<a>` is read both ways.
+fn autolink_may_reach(text: &str, at: usize) -> bool {
+    let before = text.get(..at).unwrap_or_default();
+    let from = before
+        .rfind(|c: char| c.is_whitespace() || c.is_control() || c == '<')
+        .map_or(0, |i| i + 1);
+    let token = before.get(from..).unwrap_or_default();
+    token.contains([':', '@']) || token.to_ascii_lowercase().contains("www.")
 }
 
 /// The offsets in `line` of every possible start of raw HTML: a `<` followed by an ASCII letter,
