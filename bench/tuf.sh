@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 rounds="${1:-5}"
 out="${LUMEN_TUF_BENCH_DIR:-/var/tmp/lumen-tuf-bench}"
 python="$(scripts/python-tuf-env)"
-cargo build --release --quiet -p lumen-tuf --bin lumen-tuf-conformance
+cargo build --release --quiet -p lumen-tuf-conformance
 (cd bench/tuf && cargo build --release --quiet --bin tuf_gen --bin tuf_compare --bin tuf_tough)
 mkdir -p "$out"
 for spec in "pep458-classic 2273539 16384 classic" "pep458-succinct 2273539 16384 succinct" "100k-256 100000 256 classic"; do

@@ -5,7 +5,7 @@
 
 use lumen_crypto::ExposeSecret;
 use lumen_tlog::note::{Ed25519NoteSigner, generate_key};
-use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::storage::{FsStorage, TileWriter};
 use lumen_tlog::writer::TileLog;
 use std::time::{Duration, Instant};
 

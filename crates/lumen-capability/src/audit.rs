@@ -10,7 +10,6 @@ use serde::ser::SerializeMap;
 use serde_json::Value;
 use std::io::Write;
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// One decision, as handed to an [`AuditSink`].
 #[derive(Debug, Serialize)]
@@ -136,10 +135,7 @@ struct Line<'a, 'b> {
 
 impl<W: Write + Send> AuditSink for JsonLinesAudit<W> {
     fn record(&self, event: &AuditEvent<'_>) -> Result<(), AuditError> {
-        let ts_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or(0);
+        let ts_ms = lumen_crypto::time::unix_now_millis();
         let mut line = serde_json::to_vec(&Line { ts_ms, event }).map_err(std::io::Error::from)?;
         line.push(b'\n');
         let mut out = self

@@ -1,8 +1,8 @@
 //! `lumen check`: the compile-time capability check of Lumen programs.
 
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::commands::write_stdout;
 use crate::error::CliError;
+use crate::out::write_stdout;
 use lumen_lang::{Code, FsLoader, check_paths, render_json, render_text};
 
 pub(crate) fn run(args: CheckArgs) -> Result<(), CliError> {

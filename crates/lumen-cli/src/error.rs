@@ -1,8 +1,13 @@
-//! Errors as the user sees them: `error:`, then `Caused by:` lines, then a `hint:`.
+//! Errors as the user sees them: `error:`, then `Caused by:` lines, then a `hint:`, and the exit
+//! status each kind of failure gives.
 
+use crate::keys::PASSPHRASE_ENV;
+use lumen_crypto::fs::FileError;
+use lumen_crypto::{CryptoError, KeyFileError};
 use std::fmt;
 
-/// Exit status when a signature does not verify.
+/// Exit status when what a command checks is refused: a signature, a log receipt or checkpoint, or
+/// a TUF repository that does not verify, a denied policy decision, a program `lumen check` rejects.
 pub(crate) const EXIT_VERIFY_FAILED: u8 = 1;
 /// Exit status for usage errors and unusable input.
 pub(crate) const EXIT_USAGE: u8 = 2;
@@ -32,7 +37,7 @@ impl CliError {
         }
     }
 
-    /// A signature that does not verify (exit status 1).
+    /// Something the command checks does not verify (exit status 1).
     pub(crate) fn verification(message: impl Into<String>) -> Self {
         Self {
             code: EXIT_VERIFY_FAILED,
@@ -40,7 +45,8 @@ impl CliError {
         }
     }
 
-    /// A denied policy decision (exit status 1); the command has already reported it.
+    /// A refusal the command has already reported (a denied policy decision, a rejected program):
+    /// exit status 1, nothing more printed.
     pub(crate) fn denied() -> Self {
         Self::verification(String::new())
     }
@@ -59,13 +65,49 @@ impl CliError {
     }
 
     /// A file named on the command line cannot be read.
-    pub(crate) fn file(err: &lumen_crypto::fs::FileError) -> Self {
+    pub(crate) fn file(err: &FileError) -> Self {
         let e = Self::usage(format!("cannot read {}", err.path().display())).caused_by(err);
         match err {
-            lumen_crypto::fs::FileError::NotARegularFile { .. } => e.hint(
+            FileError::NotARegularFile { .. } => e.hint(
                 "only regular files are read; to read from a pipe or device, redirect it to standard input and pass `-` where the command accepts it",
             ),
             _ => e,
+        }
+    }
+
+    /// A key file cannot be used (exit status 2), with a hint for the cases a user can fix.
+    pub(crate) fn key_file(err: KeyFileError) -> Self {
+        let hint = match &err {
+            KeyFileError::WrongPassphrase { .. } => Some(format!(
+                "type the passphrase again, or check {PASSPHRASE_ENV}"
+            )),
+            KeyFileError::Corrupted { .. } | KeyFileError::KeyMismatch { .. } => {
+                Some("restore the key file from a backup".to_owned())
+            }
+            KeyFileError::AlreadyExists { .. } => {
+                Some("pass --force to replace it, or --out to choose another file".to_owned())
+            }
+            KeyFileError::NotAKeyFile { .. } => {
+                Some("create a key with `lumen key generate --out FILE`".to_owned())
+            }
+            KeyFileError::File(FileError::NotFound { .. }) => {
+                Some("create a key with `lumen key generate --out FILE`".to_owned())
+            }
+            _ => None,
+        };
+        let e = Self::usage(err.to_string());
+        match hint {
+            Some(h) => e.hint(h),
+            None => e,
+        }
+    }
+
+    /// A key operation failed (exit status 2): a key-file error as [`CliError::key_file`] reports
+    /// it, any other as `context` caused by `err`.
+    pub(crate) fn crypto(context: &str, err: CryptoError) -> Self {
+        match err {
+            CryptoError::KeyFile(k) => Self::key_file(k),
+            other => Self::usage(context.to_owned()).caused_by(&other),
         }
     }
 
@@ -110,8 +152,8 @@ impl fmt::Display for CliError {
     }
 }
 
-impl From<lumen_crypto::KeyFileError> for CliError {
-    fn from(err: lumen_crypto::KeyFileError) -> Self {
-        crate::commands::key_file_error(err)
+impl From<KeyFileError> for CliError {
+    fn from(err: KeyFileError) -> Self {
+        Self::key_file(err)
     }
 }

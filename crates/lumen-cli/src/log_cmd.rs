@@ -4,8 +4,9 @@ use crate::cli::{
     LogAppendArgs, LogCommand, LogInitArgs, LogMonitorArgs, LogProveArgs, LogTarget,
     LogVerifyReceiptArgs,
 };
-use crate::commands::{read_input, write_stdout};
 use crate::error::CliError;
+use crate::input::read_input;
+use crate::out::write_stdout;
 use lumen_crypto::ExposeSecret;
 use lumen_crypto::fs::read_regular_file;
 use lumen_crypto::keyfile::{read_private_file, write_atomic_private};
@@ -14,7 +15,7 @@ use lumen_tlog::monitor::{Monitor, MonitorOutcome};
 use lumen_tlog::note::MAX_NOTE_SIZE;
 use lumen_tlog::note::{Ed25519NoteSigner, Signer as _, Verifiers, generate_key};
 use lumen_tlog::remote::HttpTiles;
-use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::storage::{FsStorage, TileReader};
 use lumen_tlog::writer::{CHECKPOINT_PATH, LogError, TileLog};
 use std::path::Path;
 
@@ -31,7 +32,7 @@ pub(crate) fn run(cmd: LogCommand) -> Result<(), CliError> {
 
 /// Reads the note signing key at `path` (refused if group or others can read it).
 pub(crate) fn load_signer(path: &Path) -> Result<Ed25519NoteSigner, CliError> {
-    let bytes = read_private_file(path).map_err(crate::commands::key_file_error)?;
+    let bytes = read_private_file(path).map_err(CliError::key_file)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         CliError::usage(format!("{} is not a log signing key", path.display()))
             .hint("create one with `lumen log init`")
@@ -110,7 +111,7 @@ fn init(args: LogInitArgs) -> Result<(), CliError> {
         format!("{}\n", generated.signer_key.expose_secret()).as_bytes(),
         false,
     )
-    .map_err(crate::commands::key_file_error)?;
+    .map_err(CliError::key_file)?;
     if let Err(e) = TileLog::create(storage, &args.origin, signer) {
         // Without its log the new key is useless; do not leave it behind.
         let _ = std::fs::remove_file(&args.key);
@@ -255,7 +256,7 @@ fn monitor(args: LogMonitorArgs) -> Result<(), CliError> {
     let trusted = monitor
         .open(&trusted_raw)
         .map_err(|e| CliError::usage("the trusted checkpoint does not verify").caused_by(&e))?;
-    let storage: Box<dyn TileStorage> = match (&args.url, &args.dir) {
+    let storage: Box<dyn TileReader> = match (&args.url, &args.dir) {
         (Some(url), _) => Box::new(
             HttpTiles::new(url)
                 .map_err(|e| CliError::usage("cannot reach the log").caused_by(&e))?,

@@ -25,8 +25,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lumen_server::{LimitsError, ServeError, Server};
 use lumen_tlog::appender::{AppendError, Appender, AppenderOptions};
-use lumen_tlog::storage::{FsStorage, TileStorage};
-use lumen_tlog::tiles::{MAX_ENTRY_LEN, TILE_WIDTH, TilePath, hashes_at_level, parse_tile_path};
+use lumen_tlog::storage::{FsStorage, TileReader};
+use lumen_tlog::tiles::{MAX_ENTRY_LEN, TilePath, parse_tile_path};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -175,19 +175,11 @@ async fn tile(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
     let Some((parsed, path)) = canonical_tile(&uri) else {
         return (StatusCode::NOT_FOUND, "not a canonical tile path\n").into_response();
     };
-    let (level, index, width) = match parsed {
-        TilePath::Hashes(t) => (t.level, t.index, t.width),
-        TilePath::Entries(b) => (0, b.index, b.width),
-    };
     let Some(size) = current_size(&state) else {
         return (StatusCode::SERVICE_UNAVAILABLE, "no checkpoint\n").into_response();
     };
     // Serve only resources whose hashes all lie inside the current tree.
-    let covered = index
-        .checked_mul(TILE_WIDTH)
-        .and_then(|first| first.checked_add(u64::from(width)))
-        .is_some_and(|end| end <= hashes_at_level(level, size));
-    if !covered {
+    if !parsed.within(size) {
         return (StatusCode::NOT_FOUND, "beyond the current checkpoint\n").into_response();
     }
     let st = state.clone();

@@ -1,20 +1,21 @@
 //! The one place the CLI writes to standard output and standard error.
 //!
 //! `print!`, `println!`, `eprint!` and `eprintln!` panic when the write fails, and a write fails
-//! whenever the reader has gone away: `lumen check bad.lm 2>&1 | head -1` closed the pipe after one
-//! line and the next diagnostic panicked (exit status 101). The Rust runtime ignores `SIGPIPE`, so
-//! such a write returns `EPIPE` instead of killing the process. Here:
+//! whenever the reader has gone away (`lumen check bad.lm 2>&1 | head -1` closes the pipe after
+//! one line). The Rust runtime ignores `SIGPIPE`, so such a write returns `EPIPE` instead of
+//! killing the process. Here:
 //!
-//! - [`stdout`] returns the [`io::Error`]; commands turn it into a [`crate::error::CliError`] with
-//!   [`crate::error::CliError::stdout`], which makes a closed pipe a quiet exit with status
+//! - [`stdout`] returns the [`io::Error`], and [`write_stdout`], which commands call, turns it into
+//!   a [`CliError`] with [`CliError::stdout`]: a closed pipe is a quiet exit with status
 //!   [`crate::error::EXIT_BROKEN_PIPE`] (141, what a shell reports for a process killed by
-//!   `SIGPIPE`) and any other failure an ordinary error;
+//!   `SIGPIPE`), any other failure an ordinary error;
 //! - [`stderr_bytes`] and [`stderr!`] are best effort: if standard error cannot be written, there is
 //!   nowhere left to report it, so the failure is ignored and the exit status alone tells.
 //!
 //! The print macros are denied (`clippy::print_stdout`, `clippy::print_stderr`) in the whole
 //! crate; this module is the only one that touches the streams.
 
+use crate::error::CliError;
 use std::io::{self, Write};
 
 /// Writes `bytes` to standard output and flushes it.
@@ -22,6 +23,12 @@ pub(crate) fn stdout(bytes: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(bytes)?;
     out.flush()
+}
+
+/// Writes `bytes` to standard output; a reader that has gone is a quiet exit
+/// ([`crate::error::EXIT_BROKEN_PIPE`]), never a panic.
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    stdout(bytes).map_err(|e| CliError::stdout(&e))
 }
 
 /// Writes `bytes` to standard error; a failure is ignored (see the module docs).

@@ -1,8 +1,9 @@
 //! `lumen policy …`: decide tool calls under a capability policy from the shell.
 
 use crate::cli::{PolicyCommand, PolicyEvalArgs, PolicyShowArgs};
-use crate::commands::{read_input, write_stdout};
 use crate::error::CliError;
+use crate::input::read_input;
+use crate::out::write_stdout;
 use lumen_capability::{
     Call, JsonLinesAudit, Policy, RootOptions, Scope, SystemResolver, validate_tool_policy,
 };

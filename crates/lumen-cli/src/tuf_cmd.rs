@@ -6,16 +6,16 @@ use crate::cli::{
     TufRefreshArgs, TufRemoveTargetArgs, TufRepo, TufRevokeArgs, TufRotateArgs, TufSignArgs,
     TufStatusArgs, TufVerifyArgs,
 };
-use crate::commands::{
-    key_file_error, parse_public_key, passphrase_from_env, prompt, read_input, write_stdout,
-};
 use crate::error::CliError;
-use lumen_crypto::keyfile::KeyFile;
+use crate::input::read_input;
+use crate::keys::{open_signing_key, parse_public_key};
+use crate::out::write_stdout;
+use lumen_crypto::time::unix_now as now;
 use lumen_tuf::TufError;
 use lumen_tuf::editor::{
-    BulkTarget, CommitSummary, DelegationSpec, EditorConfig, InitOptions, KeyChange, Keyring,
-    Progress, ProgressFn, Repository, RoleSpec, RootSigningStatus, Signer, Stage, ed25519_key,
-    same_key,
+    BulkTarget, CommitSummary, DelegationSpec, EditorConfig, EditorRefusal, InitOptions, KeyChange,
+    Keyring, Progress, ProgressFn, Repository, RoleSpec, RoleStatus, RootSigningStatus, Signer,
+    Stage, ed25519_key, same_key,
 };
 use lumen_tuf::fetch::DirFetcher;
 use lumen_tuf::metadata::{Key, Metadata, PathScope, Root, TOP_LEVEL_ROLES};
@@ -46,13 +46,6 @@ pub(crate) fn run(cmd: TufCommand) -> Result<(), CliError> {
         TufCommand::Status(a) => status(a),
         TufCommand::Verify(a) => verify(a),
     }
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 /// An editor error as the user sees it: what failed, the library's reason, and what to do.
@@ -107,11 +100,11 @@ fn editor_error(context: &str, repo: &Path, err: TufError) -> CliError {
              backup"
                 .to_owned(),
         ),
-        TufError::Editor { reason, .. } if reason.contains("no published root") => Some(format!(
+        TufError::Refused(EditorRefusal::NoPublishedRoot { .. }) => Some(format!(
             "sign the staged root with `lumen tuf sign --repo {dir} --key ROOT_KEY`, then \
              `lumen tuf publish --repo {dir} --key …`"
         )),
-        TufError::Editor { reason, .. } if reason.starts_with("is not a TUF repository") => {
+        TufError::Refused(EditorRefusal::NotARepository { .. }) => {
             Some("create one with `lumen tuf init --repo DIR …`".to_owned())
         }
         _ => None,
@@ -194,16 +187,7 @@ fn progress_line() -> Box<ProgressFn> {
 fn load_keys(keys: &TufKeys) -> Result<Keyring, CliError> {
     let mut ring = Keyring::new();
     for path in &keys.keys {
-        let key =
-            KeyFile::open(path)
-                .map_err(key_file_error)?
-                .unlock(|| -> Result<_, CliError> {
-                    match passphrase_from_env()? {
-                        Some(p) => Ok(p),
-                        None => prompt(&format!("Passphrase for {}: ", path.display())),
-                    }
-                })?;
-        ring.add(Signer::ed25519(key));
+        ring.add(Signer::ed25519(open_signing_key(path)?));
     }
     Ok(ring)
 }
@@ -645,23 +629,10 @@ fn rotate(a: TufRotateArgs) -> Result<(), CliError> {
     }
     let delegator = match &a.delegator {
         Some(d) => d.clone(),
-        None => repo
-            .delegator_of(&a.role)
-            .or_else(|e| {
-                // Succinct bins are named after their prefix: find the delegator of one bin.
-                repo.role_names()
-                    .into_iter()
-                    .find(|n| {
-                        n.strip_prefix(&a.role)
-                            .is_some_and(|rest| rest.starts_with('-'))
-                    })
-                    .ok_or(e)
-                    .and_then(|bin| repo.delegator_of(&bin))
-            })
-            .map_err(|e| {
-                editor_error(&format!("cannot find who delegates {}", a.role), &dir, e)
-                    .hint("name it with --delegator")
-            })?,
+        None => repo.delegator_of_delegation(&a.role).map_err(|e| {
+            editor_error(&format!("cannot find who delegates {}", a.role), &dir, e)
+                .hint("name it with --delegator")
+        })?,
     };
     let listed: Vec<(String, Key)> = {
         let t = repo
@@ -778,80 +749,40 @@ fn refresh(a: TufRefreshArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn role_json(root: &Root, role: &str) -> Value {
-    let Some(r) = root.roles.get(role) else {
-        return Value::Null;
-    };
-    json!({ "keyids": r.keyids, "threshold": r.threshold })
+fn role_json(r: &RoleStatus) -> Value {
+    let mut v = json!({
+        "keyids": r.keyids,
+        "threshold": r.threshold,
+        "version": r.version,
+        "expires": r.expires.as_str(),
+        "expired": r.expired,
+    });
+    if let Some(n) = r.targets {
+        v["targets"] = json!(n);
+    }
+    v
 }
 
 fn status(a: TufStatusArgs) -> Result<(), CliError> {
     let dir = a.repo.repo;
     let mut repo = open(&dir)?;
-    let t = now();
-    let mut roles = serde_json::Map::new();
-    let mut delegated = Vec::new();
-    if let Some(root) = repo.root() {
-        let r = &root.signed;
-        let mut entry = |name: &str, version: u64, expires: &lumen_tuf::metadata::Expires| {
-            let mut v = role_json(r, name);
-            if let Value::Object(m) = &mut v {
-                m.insert("version".into(), json!(version));
-                m.insert("expires".into(), json!(expires.as_str()));
-                m.insert("expired".into(), json!(expires.is_expired(t)));
-            }
-            roles.insert(name.to_owned(), v);
-        };
-        entry("root", r.common.version, &r.common.expires);
-        if let Some(ts) = repo.timestamp() {
-            entry(
-                "timestamp",
-                ts.signed.common.version,
-                &ts.signed.common.expires,
-            );
-        }
-        if let Some(s) = repo.snapshot() {
-            entry(
-                "snapshot",
-                s.signed.common.version,
-                &s.signed.common.expires,
-            );
-            for (file, m) in &s.signed.meta {
-                if let Some(name) = file.strip_suffix(".json")
-                    && name != "targets"
-                {
-                    delegated.push(json!({ "role": name, "version": m.version }));
-                }
-            }
-        }
-    }
-    if repo.snapshot().is_some() {
-        let targets = repo
-            .targets("targets")
-            .map_err(|e| editor_error("cannot read targets", &dir, e))?;
-        let (v, e, n) = (
-            targets.signed.common.version,
-            targets.signed.common.expires.clone(),
-            targets.signed.targets.len(),
-        );
-        if let Some(root) = repo.root() {
-            let mut tv = role_json(&root.signed, "targets");
-            if let Value::Object(m) = &mut tv {
-                m.insert("version".into(), json!(v));
-                m.insert("expires".into(), json!(e.as_str()));
-                m.insert("expired".into(), json!(e.is_expired(t)));
-                m.insert("targets".into(), json!(n));
-            }
-            roles.insert("targets".into(), tv);
-        }
-    }
-    let staged = match repo.staged_root() {
-        None => Value::Null,
-        Some(_) => {
-            let s = repo
-                .root_signing_status()
-                .map_err(|e| editor_error("cannot read the staged root", &dir, e))?;
-            json!({
+    let st = repo
+        .status(now())
+        .map_err(|e| editor_error("cannot read the repository", &dir, e))?;
+    if a.json {
+        let roles: serde_json::Map<String, Value> = st
+            .roles
+            .iter()
+            .map(|r| (r.role.to_owned(), role_json(r)))
+            .collect();
+        let delegated: Vec<Value> = st
+            .delegated
+            .iter()
+            .map(|d| json!({ "role": d.role, "version": d.version }))
+            .collect();
+        let staged = match &st.staged_root {
+            None => Value::Null,
+            Some(s) => json!({
                 "version": s.version,
                 "signed": s.signed,
                 "threshold": s.threshold,
@@ -859,19 +790,16 @@ fn status(a: TufStatusArgs) -> Result<(), CliError> {
                 "unsigned_keyids": s.unsigned_keyids,
                 "signed_sha256": s.signed_sha256,
                 "complete": s.is_complete(),
-            })
-        }
-    };
-    let out = json!({
-        "repository": dir.display().to_string(),
-        "consistent_snapshot": repo.consistent_snapshot(),
-        "roles": roles,
-        "delegated_roles": delegated.len(),
-        "staged_root": staged,
-    });
-    if a.json {
-        let mut out = out;
-        out["delegated"] = Value::Array(delegated);
+            }),
+        };
+        let out = json!({
+            "repository": dir.display().to_string(),
+            "consistent_snapshot": st.consistent_snapshot,
+            "roles": roles,
+            "delegated_roles": st.delegated.len(),
+            "staged_root": staged,
+            "delegated": delegated,
+        });
         let mut text = serde_json::to_string_pretty(&out)
             .map_err(|e| CliError::usage("cannot encode JSON").caused_by(&e))?;
         text.push('\n');
@@ -880,38 +808,30 @@ fn status(a: TufStatusArgs) -> Result<(), CliError> {
     let mut text = format!(
         "repository {}{}\n",
         dir.display(),
-        if repo.consistent_snapshot() {
+        if st.consistent_snapshot {
             " (consistent snapshots)"
         } else {
             ""
         }
     );
     for name in TOP_LEVEL_ROLES {
-        let Some(r) = out["roles"].get(name) else {
+        let Some(r) = st.role(name) else {
             text += &format!("{name:<10} not published\n");
             continue;
         };
-        let keyids: Vec<&str> = r["keyids"]
-            .as_array()
-            .map(|a| a.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
         text += &format!(
-            "{name:<10} v{:<5} expires {}{}  {} of {} key(s): {}\n",
-            r["version"],
-            r["expires"].as_str().unwrap_or("?"),
-            if r["expired"] == true {
-                " (EXPIRED)"
-            } else {
-                ""
-            },
-            r["threshold"],
-            keyids.len(),
-            keyids.join(", ")
+            "{name:<10} v{} expires {}{}  {} of {} key(s): {}\n",
+            r.version,
+            r.expires.as_str(),
+            if r.expired { " (EXPIRED)" } else { "" },
+            r.threshold,
+            r.keyids.len(),
+            r.keyids.join(", ")
         );
     }
-    text += &format!("delegated  {} role(s)\n", out["delegated_roles"]);
-    if let Some(s) = repo.staged_root().and(repo.root_signing_status().ok()) {
-        text += &root_status_text(&s);
+    text += &format!("delegated  {} role(s)\n", st.delegated.len());
+    if let Some(s) = &st.staged_root {
+        text += &root_status_text(s);
         text.push('\n');
     }
     write_stdout(text.as_bytes())

@@ -2,7 +2,10 @@
 //! `lumen check` run as a real process: exit codes 0/1/2, rustc-like text on stderr, JSON on stdout,
 //! several errors in one run, `--explain`, missing files and Markdown programs.
 
+mod common;
+
 use assert_cmd::Command;
+use common::NOT_GRANTED;
 use serde_json::Value;
 use std::path::Path;
 
@@ -11,16 +14,6 @@ grant Fetch domain "api.weather.example"
 
 cell main() -> String
   grant Fetch
-  let r = Fetch(url: "https://api.weather.example/today")
-  return r.body
-end
-"#;
-
-/// The call on line 5, column 11 is not granted to the cell.
-const NOT_GRANTED: &str = r#"use tool http.get as Fetch
-grant Fetch domain "api.weather.example"
-
-cell main() -> String
   let r = Fetch(url: "https://api.weather.example/today")
   return r.body
 end

@@ -2,18 +2,12 @@
 // Test helpers outside #[test] functions may panic: a panic is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::lumen;
 use predicates::prelude::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-
-fn lumen(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("lumen").expect("the lumen binary is built by cargo test");
-    cmd.current_dir(dir)
-        .env_remove("LUMEN_KEY_PASSPHRASE")
-        .env("LUMEN_HOME", dir.join("home"));
-    cmd
-}
 
 fn generate(dir: &Path, name: &str) -> String {
     let out = lumen(dir)

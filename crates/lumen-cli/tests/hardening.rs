@@ -4,6 +4,9 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::NOT_GRANTED;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -105,18 +108,8 @@ const POLICY: &str = r#"
 domain = "api.weather.example"
 "#;
 
-/// Diagnostic E0201: the call is not granted to the cell.
-const NOT_GRANTED: &str = r#"use tool http.get as Fetch
-grant Fetch domain "api.weather.example"
-
-cell main() -> String
-  let r = Fetch(url: "https://api.weather.example/today")
-  return r.body
-end
-"#;
-
 // ---------------------------------------------------------------------------------------------
-// Item 9: a FIFO (or device, or directory) where a file is expected.
+// A FIFO (or device, or directory) where a file is expected.
 
 #[test]
 fn non_regular_file_key_public_on_a_fifo_exits_2_promptly() {
@@ -368,7 +361,7 @@ fn non_regular_file_stdin_is_still_read_through_dash() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Item 10: closed output pipes.
+// Closed output pipes.
 
 fn check_bad(dir: &Path, extra: &[&str]) -> Command {
     let prog = dir.join("bad.lm");
@@ -480,7 +473,7 @@ fn closed_pipe_help_and_usage_errors_do_not_panic() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Item 6: JSON that names a member twice.
+// JSON that names a member twice.
 
 #[test]
 fn duplicate_member_in_args_or_json_policy_exits_2() {

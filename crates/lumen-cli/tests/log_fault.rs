@@ -12,7 +12,7 @@ use lumen_tlog::merkle::{
     leaf_hash, prove_consistency, prove_inclusion, verify_consistency, verify_inclusion,
 };
 use lumen_tlog::note::Verifiers;
-use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::storage::{FsStorage, TileReader};
 use lumen_tlog::tiles::{BundleId, TileHashReader, decode_entry_bundle, last_tile};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

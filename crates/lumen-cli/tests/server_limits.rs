@@ -211,18 +211,8 @@ fn a_zero_limit_is_a_usage_error() {
     assert_cmd::Command::cargo_bin("lumen")
         .unwrap()
         .current_dir(dir)
-        .args([
-            "log",
-            "serve",
-            "--dir",
-            "log",
-            "--key",
-            "log.key",
-            "--listen",
-            "127.0.0.1:0",
-            "--idle-timeout-secs",
-            "0",
-        ])
+        .args(common::LOG_SERVE)
+        .args(["--idle-timeout-secs", "0"])
         .assert()
         .code(2)
         .stderr(predicates::str::contains("idle_timeout is zero"));

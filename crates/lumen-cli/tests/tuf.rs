@@ -3,17 +3,11 @@
 //! a hint.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use assert_cmd::Command;
+mod common;
+
+use common::lumen;
 use predicates::prelude::*;
 use std::path::Path;
-
-fn lumen(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("lumen").expect("the lumen binary is built by cargo test");
-    cmd.current_dir(dir)
-        .env_remove("LUMEN_KEY_PASSPHRASE")
-        .env("LUMEN_HOME", dir.join("home"));
-    cmd
-}
 
 /// Writes an unencrypted key file `NAME.key` in `dir`.
 fn keygen(dir: &Path, name: &str) {
@@ -836,4 +830,48 @@ fn tampered_metadata_is_never_re_signed() {
         verify_json(dir, &["more.txt"])["downloaded"][0]["length"],
         4
     );
+}
+
+#[test]
+fn an_unpublished_repository_says_how_to_publish_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    keys(dir, &["root", "root2", "targets", "snapshot", "timestamp"]);
+    tuf(
+        dir,
+        &[
+            "init",
+            "--repo",
+            "repo",
+            "--root-key",
+            "root.key",
+            "--root-key",
+            "root2.key",
+            "--root-threshold",
+            "2",
+            "--targets-key",
+            "targets.key",
+            "--snapshot-key",
+            "snapshot.key",
+            "--timestamp-key",
+            "timestamp.key",
+        ],
+        &["root"],
+    )
+    .success()
+    .stderr(predicate::str::contains("1 of 2 signatures"));
+    std::fs::write(dir.join("a.txt"), b"a").unwrap();
+    tuf(
+        dir,
+        &["add-target", "--repo", "repo", "a.txt"],
+        &["targets", "snapshot", "timestamp"],
+    )
+    .code(2)
+    .stderr(predicate::str::contains(
+        "repo: has no published root yet: sign and publish the staged root first",
+    ))
+    .stderr(predicate::str::contains(
+        "hint: sign the staged root with `lumen tuf sign --repo repo --key ROOT_KEY`, then \
+         `lumen tuf publish --repo repo --key …`",
+    ));
 }

@@ -1,5 +1,5 @@
 //! Opening files that a user or a repository names: regular files only, never blocking, and read
-//! with a size cap.
+//! with a size cap; and replacing files atomically ([`AtomicWrite`], see [`atomic`]).
 //!
 //! A path from a command line or a repository can name something that is not a file. `open(2)` on
 //! a FIFO blocks until a writer appears (forever, if none does); reading `/dev/zero` never ends;
@@ -35,6 +35,12 @@
 //! ));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+
+pub mod atomic;
+
+pub use atomic::{
+    AtomicWrite, AtomicWriteError, Durability, Existing, FileMode, StagedFile, sync_dir,
+};
 
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, Read};

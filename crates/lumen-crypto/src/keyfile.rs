@@ -40,7 +40,6 @@ use crate::ed25519::{Ed25519SigningKey, Ed25519VerifyingKey};
 use crate::error::{CryptoError, KeyFileError};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use secrecy::{ExposeSecret, SecretString};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -159,6 +158,7 @@ impl Default for KdfParams {
     }
 }
 
+#[cfg(unix)]
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> KeyFileError + '_ {
     move |source| KeyFileError::Io {
         path: path.to_path_buf(),
@@ -452,47 +452,36 @@ pub fn write_key_file(
     Ok(())
 }
 
-/// Writes `bytes` to `path` through a 0600 temporary file in the same directory and a rename.
+/// Writes `bytes` to `path` through a 0600 temporary file in the same directory (named
+/// `.lumen-key-…`), flushed to disk, then a rename and a flush of the directory. An existing file is
+/// replaced only if `overwrite` is set ([`KeyFileError::AlreadyExists`] otherwise).
 pub fn write_atomic_private(
     path: &Path,
     bytes: &[u8],
     overwrite: bool,
 ) -> Result<(), KeyFileError> {
-    let dir: PathBuf = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    if !overwrite && path.exists() {
-        return Err(KeyFileError::AlreadyExists { path: path.into() });
-    }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".lumen-key-")
-        .tempfile_in(&dir)
-        .map_err(io_err(&dir))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(io_err(tmp.path()))?;
-    }
-    tmp.write_all(bytes).map_err(io_err(tmp.path()))?;
-    tmp.as_file().sync_all().map_err(io_err(path))?;
-    if overwrite {
-        tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyFileError::AlreadyExists { path: path.into() }
-            } else {
-                io_err(path)(e.error)
+    use crate::fs::{AtomicWrite, AtomicWriteError, Durability, Existing, FileMode};
+    AtomicWrite::new(FileMode::Private, Durability::SyncFileAndDir)
+        .existing(if overwrite {
+            Existing::Replace
+        } else {
+            Existing::Refuse
+        })
+        .temp_prefix(".lumen-key-")
+        .write(path, bytes)
+        .map_err(|e| match e {
+            AtomicWriteError::AlreadyExists { path } => KeyFileError::AlreadyExists { path },
+            AtomicWriteError::CreateTemp { dir: at, source }
+            | AtomicWriteError::SetPermissions { temp: at, source }
+            | AtomicWriteError::Write { temp: at, source }
+            | AtomicWriteError::SyncDir { dir: at, source } => {
+                KeyFileError::Io { path: at, source }
             }
-        })?;
-    }
-    // Make the rename durable.
-    #[cfg(unix)]
-    std::fs::File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(&dir))?;
-    Ok(())
+            AtomicWriteError::SyncFile { source, .. } | AtomicWriteError::Rename { source, .. } => {
+                KeyFileError::Io {
+                    path: path.into(),
+                    source,
+                }
+            }
+        })
 }

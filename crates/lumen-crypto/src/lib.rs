@@ -8,7 +8,10 @@
 //! - [`public_key`]: SPKI DER/PEM for every key type and key ids (SHA-256 of the SPKI DER).
 //! - [`keyfile`]: Argon2id + XChaCha20-Poly1305 private key files, written 0600 atomically.
 //! - [`encoding`] and [`random`]: hex, strict Base64, UUID v4, random bytes, constant-time equality.
-//! - [`fs`]: opening files a user or repository names: regular files only, never blocking, capped.
+//! - [`fs`]: opening files a user or repository names: regular files only, never blocking, capped;
+//!   replacing files atomically (temporary file, optional fsync, rename).
+//! - [`time`]: the wall clock as Unix seconds or milliseconds.
+//! - `http` (feature `http-client`): blocking HTTP(S) clients on rustls with an explicit provider.
 //! - [`json`]: the workspace's one strict JSON reader (duplicate member names refused, depth capped).
 //!
 //! ```
@@ -31,12 +34,15 @@ pub mod encoding;
 mod error;
 pub mod fs;
 pub mod hash;
+#[cfg(feature = "http-client")]
+pub mod http;
 pub mod json;
 pub mod keyfile;
 pub mod mac;
 pub mod public_key;
 pub mod random;
 pub mod rsa_pss;
+pub mod time;
 
 pub use error::{CryptoError, KeyFileError};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -21,6 +21,32 @@ pub struct Module {
     pub items: Vec<Item>,
 }
 
+impl Module {
+    /// The module-level `use tool` declarations, in order.
+    pub fn uses(&self) -> impl Iterator<Item = &UseTool> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Use(u) => Some(u),
+            _ => None,
+        })
+    }
+
+    /// The module-level `grant` declarations, in order.
+    pub fn grants(&self) -> impl Iterator<Item = &GrantDecl> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Grant(g) => Some(g),
+            _ => None,
+        })
+    }
+
+    /// The `import` items, in order.
+    pub fn imports(&self) -> impl Iterator<Item = &Import> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Import(x) => Some(x),
+            _ => None,
+        })
+    }
+}
+
 /// A top-level item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {

@@ -963,8 +963,8 @@ fn closed_plainly(text: &str, block: &Range<usize>) -> bool {
 /// spans); no extended autolink can run into its opening backtick ([`autolink_may_reach`]); and on
 /// each line from the start of its block (`inlines_from`) to the span's line, every backtick run
 /// is closed by a run of the same length on the same line, with no backslash before a backtick.
-/// Readers pair runs across lines differently (comrak reads ``text`text``\n``\n``<a>`` `` with
-/// `<a>` as HTML, pulldown-cmark and markdown-rs as code), and a span continued on the next line
+/// Readers pair runs across lines differently (comrak reads the three lines `` text`text`` ``,
+/// ```` `` ````, ```` ``<a>`` ```` with `<a>` as HTML, pulldown-cmark and markdown-rs as code), and a span continued on the next line
 /// can be cut by a line that one reader takes for a table's delimiter row (`-:`).
 fn code_span_is_sure(text: &str, inlines_from: usize, span: &Range<usize>) -> bool {
     let Some(code) = text.get(span.clone()) else {

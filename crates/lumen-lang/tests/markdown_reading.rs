@@ -10,6 +10,9 @@
 //! CommonMark implementations (comrak, a port of GitHub's cmark-gfm, and markdown-rs) find exactly
 //! the same lumen blocks with the same content.
 
+mod common;
+
+use common::codes;
 use lumen_lang::source::{
     Container, FenceReading, MarkdownError, MarkdownProgram, Span, markdown_program,
 };
@@ -20,11 +23,6 @@ use std::path::{Path, PathBuf};
 
 fn check_md(src: &str) -> Checked {
     check_source(Path::new("main.lm.md"), src, &MemLoader::default())
-}
-
-#[track_caller]
-fn codes(c: &Checked) -> Vec<Code> {
-    c.diagnostics.iter().map(|d| d.code).collect()
 }
 
 #[track_caller]

@@ -6,6 +6,9 @@
 //! back only when `name.lm` does not exist; any other failure, and a name that is both `name.lm`
 //! and `name.lm.md`, is E0207.
 
+mod common;
+
+use common::{codes, mem};
 use lumen_lang::{Checked, Code, FsLoader, Loader, MemLoader, check_paths, check_source};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -27,18 +30,6 @@ impl Loader for Failing {
         }
         self.files.read(path)
     }
-}
-
-fn mem(files: &[(&str, &str)]) -> MemLoader {
-    let mut m = MemLoader::default();
-    for (p, t) in files {
-        m.files.insert(PathBuf::from(p), (*t).to_owned());
-    }
-    m
-}
-
-fn codes(c: &Checked) -> Vec<Code> {
-    c.diagnostics.iter().map(|d| d.code).collect()
 }
 
 /// The paths of the files read.

@@ -6,6 +6,8 @@
 //! in its cell could mean. All are E0103. A property test checks the rule against a model on
 //! programs whose names are drawn from a small pool.
 
+mod common;
+
 use lumen_lang::{Checked, Code, MemLoader, check_source, render_text};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -30,9 +32,8 @@ fn check(src: &str) -> Checked {
 #[track_caller]
 fn expect(src: &str, expected: &[Code]) -> Checked {
     let c = check(src);
-    let codes: Vec<Code> = c.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(
-        codes,
+        common::codes(&c),
         expected,
         "{}",
         render_text(&c.sources, &c.diagnostics)

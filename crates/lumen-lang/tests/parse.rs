@@ -101,11 +101,7 @@ fn example_parses_into_the_expected_structure() {
     assert_eq!(m.items.len(), 7);
 
     // Two uses.
-    let uses: Vec<&UseTool> = m
-        .items
-        .iter()
-        .filter_map(|i| if let Item::Use(u) = i { Some(u) } else { None })
-        .collect();
+    let uses: Vec<&UseTool> = m.uses().collect();
     assert_eq!(uses.len(), 2);
     assert_eq!(uses[0].tool.name, "http.get");
     assert_eq!(text(src, uses[0].tool.span), "http.get");
@@ -115,17 +111,7 @@ fn example_parses_into_the_expected_structure() {
     assert_eq!(uses[1].alias.name, "Chat");
 
     // Module grants with their constraints.
-    let grants: Vec<&GrantDecl> = m
-        .items
-        .iter()
-        .filter_map(|i| {
-            if let Item::Grant(g) = i {
-                Some(g)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let grants: Vec<&GrantDecl> = m.grants().collect();
     assert_eq!(grants.len(), 2);
     assert_eq!(grants[0].alias.name, "Fetch");
     assert_eq!(grants[0].constraints.len(), 2);
@@ -320,17 +306,7 @@ fn tool_ids_may_contain_keywords_and_dashes() {
 fn import_forms() {
     let src = "import a\nimport b granting end\nimport c granting\n  grant F x 1\n  G\n  H y [1, -2.5, \"s\", true,]\nend\n";
     let m = ok(src);
-    let imps: Vec<&Import> = m
-        .items
-        .iter()
-        .filter_map(|i| {
-            if let Item::Import(x) = i {
-                Some(x)
-            } else {
-                None
-            }
-        })
-        .collect();
+    let imps: Vec<&Import> = m.imports().collect();
     assert_eq!(imps.len(), 3);
     assert!(!imps[0].has_granting && imps[0].granting.is_empty());
     assert_eq!(text(src, imps[0].span), "import a");
@@ -1094,6 +1070,16 @@ fn ten_megabytes_of_statements() {
 
 // ----- robustness -----
 
+/// A xorshift64 generator from `seed`: repeatable pseudo-random numbers for the no-panic tests.
+fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    }
+}
+
 #[test]
 fn every_prefix_of_the_example_parses_without_panic() {
     for (i, _) in EXAMPLE
@@ -1139,13 +1125,7 @@ fn mutations_of_the_example_parse_without_panic() {
         "use tool",
         "9999999999999999999999",
     ];
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     for _ in 0..3000 {
         let mut src = EXAMPLE.to_owned();
         for _ in 0..(next() % 4 + 1) {
@@ -1224,19 +1204,13 @@ fn token_soup_parses_without_panic() {
         "/",
         "_",
     ];
-    let mut seed: u64 = 0x1234_5678_9ABC_DEF1;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut next = xorshift(0x1234_5678_9ABC_DEF1);
     for _ in 0..20_000 {
         let n = next() % 40;
         let mut src = String::new();
         for _ in 0..n {
             src.push_str(pieces[(next() as usize) % pieces.len()]);
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 src.push(' ');
             }
         }

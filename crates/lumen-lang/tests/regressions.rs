@@ -5,6 +5,8 @@
 //! E0205 and the runtime's `validate_tool_policy` on the grants the checker computed. Tests marked
 //! `#[ignore = "checker bug: …"]` assert the correct behaviour of a known checker bug.
 
+mod common;
+
 use lumen_capability::{Call, Grant, GrantSet, Scope, ViolationCode, validate_tool_policy};
 use lumen_lang::resolve::CellInfo;
 use lumen_lang::{Checked, MemLoader, check_paths, check_source, render_text};
@@ -17,11 +19,7 @@ fn check(src: &str) -> Checked {
 
 /// Checks `main.lm` with the other files (`name.lm` → text) beside it.
 fn check_with(src: &str, modules: &[(&str, &str)]) -> Checked {
-    let mut loader = MemLoader::default();
-    for (path, text) in modules {
-        loader.files.insert(PathBuf::from(path), (*text).to_owned());
-    }
-    check_source(Path::new("main.lm"), src, &loader)
+    check_source(Path::new("main.lm"), src, &common::mem(modules))
 }
 
 fn codes(c: &Checked) -> Vec<&'static str> {

@@ -60,7 +60,7 @@
 //! ```
 
 use crate::note::Ed25519NoteSigner;
-use crate::storage::{FsStorage, TileStorage};
+use crate::storage::{FsStorage, TileWriter};
 use crate::tiles::MAX_ENTRY_LEN;
 use crate::writer::{LogError, TileLog};
 use lumen_crypto::{ExposeSecret, SecretString};
@@ -347,7 +347,7 @@ impl Appender {
         options: AppenderOptions,
     ) -> Result<Self, AppendError>
     where
-        S: TileStorage + Clone + Send + 'static,
+        S: TileWriter + Clone + Send + 'static,
     {
         Self::start(storage, origin, signer, options, true, None)
     }
@@ -361,7 +361,7 @@ impl Appender {
         options: AppenderOptions,
     ) -> Result<Self, AppendError>
     where
-        S: TileStorage + Clone + Send + 'static,
+        S: TileWriter + Clone + Send + 'static,
     {
         Self::start(storage, origin, signer, options, false, None)
     }
@@ -391,7 +391,7 @@ impl Appender {
         lock: Option<File>,
     ) -> Result<Self, AppendError>
     where
-        S: TileStorage + Clone + Send + 'static,
+        S: TileWriter + Clone + Send + 'static,
     {
         check_options(&options)?;
         // Kept to rebuild the signer when the log has to be reopened after a failed batch
@@ -540,7 +540,7 @@ fn lock_dir(dir: &Path) -> Result<File, AppendError> {
 }
 
 /// The background writer: owns the log (and the lock file) and answers every request.
-struct Writer<S: TileStorage> {
+struct Writer<S: TileWriter> {
     /// `None` after a failed batch whose reopen also failed; retried before the next batch.
     log: Option<TileLog<S>>,
     storage: S,
@@ -553,7 +553,7 @@ struct Writer<S: TileStorage> {
     lock: Option<File>,
 }
 
-impl<S: TileStorage + Clone> Writer<S> {
+impl<S: TileWriter + Clone> Writer<S> {
     fn run(mut self, rx: Receiver<Message>) {
         let mut stopping = false;
         while !stopping {
@@ -676,6 +676,7 @@ mod tests {
 
     use super::*;
     use crate::checkpoint::Checkpoint;
+    use crate::storage::TileReader;
     use std::collections::HashMap;
     use std::io;
 
@@ -691,14 +692,16 @@ mod tests {
         panic_on_write: Arc<AtomicBool>,
     }
 
-    impl TileStorage for MemStorage {
+    impl TileReader for MemStorage {
         fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
             if self.fail_reads.load(Ordering::SeqCst) {
                 return Err(io::Error::other("read failure"));
             }
             Ok(self.files.lock().unwrap().get(path).cloned())
         }
+    }
 
+    impl TileWriter for MemStorage {
         fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
             if self.panic_on_write.load(Ordering::SeqCst) {
                 panic!("storage panicked (simulated bug)");

@@ -62,13 +62,12 @@
 
 use crate::checkpoint::{Checkpoint, VerifiedCheckpoint};
 use crate::note::{
-    GeneratedKey, KEY_TYPE_COSIGNATURE_V1, KeyParts, KeyRole, NoteError, NoteSignature, Verifier,
-    format_signer_key, format_verifier_key, is_valid_key_name, key_hash,
-    parse_checked_ed25519_signer_key, parse_key_parts,
+    GeneratedKey, KEY_TYPE_COSIGNATURE_V1, KeyParts, KeyRole, NamedSigningKey, NamedVerifyingKey,
+    NoteError, NoteSignature, Verifier, parse_key_parts,
 };
 use lumen_crypto::SecretString;
 use lumen_crypto::ed25519::{
-    Ed25519Signature, Ed25519SigningKey, Ed25519VerifyingKey, PUBLIC_KEY_LEN, SIGNATURE_LEN,
+    Ed25519Signature, Ed25519SigningKey, Ed25519VerifyingKey, SIGNATURE_LEN,
 };
 
 /// The header line of the v1 signed message, newline included.
@@ -95,72 +94,43 @@ fn split_cosignature(signature: &[u8]) -> Option<(u64, Ed25519Signature)> {
     Some((u64::from_be_bytes(*timestamp), signature))
 }
 
-fn check_name(name: &str) -> Result<(), NoteError> {
-    if is_valid_key_name(name) {
-        Ok(())
-    } else {
-        Err(NoteError::InvalidKeyName {
-            name: name.to_owned(),
-        })
-    }
-}
-
 /// A cosigner (witness) key that produces v1 cosignatures.
 #[derive(Debug)]
 pub struct Cosigner {
-    name: String,
-    key_hash: u32,
-    key: Ed25519SigningKey,
+    key: NamedSigningKey,
 }
 
 impl Cosigner {
     /// The cosigner `name` with `key`.
     pub fn new(name: &str, key: Ed25519SigningKey) -> Result<Self, NoteError> {
-        check_name(name)?;
-        Ok(Self {
-            name: name.to_owned(),
-            key_hash: key_hash(
-                name,
-                KEY_TYPE_COSIGNATURE_V1,
-                key.verifying_key().as_bytes(),
-            ),
-            key,
-        })
+        NamedSigningKey::new(name, KEY_TYPE_COSIGNATURE_V1, key).map(|key| Self { key })
     }
 
     /// Parses a signer key `PRIVATE+KEY+name+hash+base64(0x04 ‖ 32-byte seed)`, checking the
     /// stated hash against the derived public key.
     pub fn from_signer_key(skey: &str) -> Result<Self, NoteError> {
-        let (name, _, key) = parse_checked_ed25519_signer_key(skey, KEY_TYPE_COSIGNATURE_V1)?;
-        Self::new(&name, key)
+        NamedSigningKey::from_signer_key(skey, KEY_TYPE_COSIGNATURE_V1).map(|key| Self { key })
     }
 
     /// The signer key string `PRIVATE+KEY+name+hash+base64(0x04 ‖ seed)` (secret).
     pub fn to_signer_key(&self) -> SecretString {
-        format_signer_key(
-            &self.name,
-            self.key_hash,
-            KEY_TYPE_COSIGNATURE_V1,
-            &self.key,
-        )
+        self.key.to_signer_key()
     }
 
     /// The cosigner name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.key.verifying.name
     }
 
     /// The cosigner key hash.
     pub fn key_hash(&self) -> u32 {
-        self.key_hash
+        self.key.verifying.key_hash
     }
 
     /// The matching verifier.
     pub fn verifier(&self) -> CosignatureVerifier {
         CosignatureVerifier {
-            name: self.name.clone(),
-            key_hash: self.key_hash,
-            key: self.key.verifying_key(),
+            key: self.key.verifying.clone(),
         }
     }
 
@@ -177,39 +147,26 @@ impl Cosigner {
         let message = cosignature_v1_message(timestamp, checkpoint.to_text().as_bytes());
         let mut signature = Vec::with_capacity(COSIGNATURE_V1_LEN);
         signature.extend_from_slice(&timestamp.to_be_bytes());
-        signature.extend_from_slice(&self.key.sign(&message).to_bytes());
-        NoteSignature::new(&self.name, self.key_hash, signature)
+        signature.extend_from_slice(&self.key.secret.sign(&message).to_bytes());
+        NoteSignature::new(self.name(), self.key_hash(), signature)
     }
 }
 
 /// Generates a cosigner key named `name` (type `0x04`), as signer and verifier key strings.
 pub fn generate_cosigner_key(name: &str) -> Result<GeneratedKey, NoteError> {
-    let key =
-        Ed25519SigningKey::generate().map_err(|source| NoteError::KeyGeneration { source })?;
-    let cosigner = Cosigner::new(name, key)?;
-    Ok(GeneratedKey {
-        signer_key: cosigner.to_signer_key(),
-        verifier_key: cosigner.verifier().to_vkey(),
-    })
+    Ok(NamedSigningKey::generate(name, KEY_TYPE_COSIGNATURE_V1)?.to_generated_key())
 }
 
 /// Verifies v1 cosignatures of one cosigner; as a note [`Verifier`] it accepts valid ones.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CosignatureVerifier {
-    name: String,
-    key_hash: u32,
-    key: Ed25519VerifyingKey,
+    key: NamedVerifyingKey,
 }
 
 impl CosignatureVerifier {
     /// The verifier for cosigner `name` with public key `key`.
     pub fn new(name: &str, key: Ed25519VerifyingKey) -> Result<Self, NoteError> {
-        check_name(name)?;
-        Ok(Self {
-            name: name.to_owned(),
-            key_hash: key_hash(name, KEY_TYPE_COSIGNATURE_V1, key.as_bytes()),
-            key,
-        })
+        NamedVerifyingKey::new(name, KEY_TYPE_COSIGNATURE_V1, key).map(|key| Self { key })
     }
 
     /// Parses a verifier key `name+hash+base64(0x04 ‖ 32-byte key)`, checking the stated hash.
@@ -218,31 +175,17 @@ impl CosignatureVerifier {
     }
 
     pub(crate) fn from_parts(parts: &KeyParts<'_>) -> Result<Self, NoteError> {
-        parts.check_type(KEY_TYPE_COSIGNATURE_V1)?;
-        parts.check_len(KeyRole::Verifier, PUBLIC_KEY_LEN)?;
-        parts.check_hash(key_hash(
-            parts.name,
-            KEY_TYPE_COSIGNATURE_V1,
-            &parts.material,
-        ))?;
-        let key = Ed25519VerifyingKey::from_bytes(&parts.material)
-            .map_err(|source| NoteError::RejectedPublicKey { source })?;
-        Self::new(parts.name, key)
+        NamedVerifyingKey::from_parts(parts, KEY_TYPE_COSIGNATURE_V1).map(|key| Self { key })
     }
 
     /// The verifier key string `name+hash+base64(0x04 ‖ key)`.
     pub fn to_vkey(&self) -> String {
-        format_verifier_key(
-            &self.name,
-            self.key_hash,
-            KEY_TYPE_COSIGNATURE_V1,
-            self.key.as_bytes(),
-        )
+        self.key.to_vkey()
     }
 
     /// The cosigner's public key.
     pub fn public_key(&self) -> &Ed25519VerifyingKey {
-        &self.key
+        &self.key.public
     }
 
     /// Verifies the cosignature bytes `signature` (after the key hash) over `checkpoint_body`
@@ -254,8 +197,8 @@ impl CosignatureVerifier {
     ) -> Result<u64, NoteError> {
         let Some((timestamp, ed25519)) = split_cosignature(signature) else {
             return Err(NoteError::MalformedCosignature {
-                name: self.name.clone(),
-                key_hash: self.key_hash,
+                name: self.key.name.clone(),
+                key_hash: self.key.key_hash,
                 len: signature.len(),
             });
         };
@@ -264,10 +207,11 @@ impl CosignatureVerifier {
         }
         let message = cosignature_v1_message(timestamp, checkpoint_body);
         self.key
+            .public
             .verify(&message, &ed25519)
             .map_err(|_| NoteError::InvalidSignature {
-                name: self.name.clone(),
-                key_hash: self.key_hash,
+                name: self.key.name.clone(),
+                key_hash: self.key.key_hash,
             })?;
         Ok(timestamp)
     }
@@ -275,11 +219,11 @@ impl CosignatureVerifier {
 
 impl Verifier for CosignatureVerifier {
     fn name(&self) -> &str {
-        &self.name
+        &self.key.name
     }
 
     fn key_hash(&self) -> u32 {
-        self.key_hash
+        self.key.key_hash
     }
 
     fn verify(&self, msg: &[u8], signature: &[u8]) -> bool {
@@ -331,12 +275,14 @@ impl WitnessPolicy {
         }
         for (i, w) in witnesses.iter().enumerate() {
             let duplicate = witnesses[..i].iter().any(|earlier| {
-                (earlier.name == w.name && earlier.key_hash == w.key_hash) || earlier.key == w.key
+                let (earlier, w) = (&earlier.key, &w.key);
+                (earlier.name == w.name && earlier.key_hash == w.key_hash)
+                    || earlier.public == w.public
             });
             if duplicate {
                 return Err(NoteError::DuplicateWitness {
-                    name: w.name.clone(),
-                    key_hash: w.key_hash,
+                    name: w.key.name.clone(),
+                    key_hash: w.key.key_hash,
                 });
             }
         }
@@ -368,11 +314,9 @@ impl WitnessPolicy {
         let body = note.text().as_bytes();
         let mut latest: Vec<Option<u64>> = vec![None; self.witnesses.len()];
         for signature in note.signatures() {
-            let Some(i) = self
-                .witnesses
-                .iter()
-                .position(|w| w.name == signature.name() && w.key_hash == signature.key_hash())
-            else {
+            let Some(i) = self.witnesses.iter().position(|w| {
+                w.key.name == signature.name() && w.key.key_hash == signature.key_hash()
+            }) else {
                 continue;
             };
             let timestamp = self.witnesses[i].verify_cosignature(body, signature.signature())?;
@@ -384,8 +328,8 @@ impl WitnessPolicy {
             .zip(&latest)
             .filter_map(|(w, t)| {
                 t.map(|timestamp| VerifiedCosignature {
-                    name: w.name.clone(),
-                    key_hash: w.key_hash,
+                    name: w.key.name.clone(),
+                    key_hash: w.key.key_hash,
                     timestamp,
                 })
             })
@@ -403,6 +347,7 @@ impl WitnessPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::note::key_hash;
     use lumen_crypto::encoding::{Base64Variant, base64_decode};
 
     fn decode(b64: &str) -> Vec<u8> {
@@ -441,7 +386,7 @@ mod tests {
         // "works: native algEd25519CosignatureV1 verifier".
         let vkey = "remora.n621.de+da77ade7+BOvN63jn/bLvkieywe8R6UYAtVtNbZpXh34x7onlmtw2";
         let v = CosignatureVerifier::from_vkey(vkey).unwrap();
-        assert_eq!(v.key_hash, 0xda77ade7);
+        assert_eq!(v.key.key_hash, 0xda77ade7);
         assert_eq!(v.to_vkey(), vkey);
     }
 
@@ -498,11 +443,11 @@ mod tests {
             generated.signer_key.expose_secret()
         );
         assert_eq!(
-            v.key_hash,
+            v.key.key_hash,
             key_hash("witness.example/w1", 0x04, v.public_key().as_bytes())
         );
         assert_ne!(
-            v.key_hash,
+            v.key.key_hash,
             key_hash("witness.example/w1", 0x01, v.public_key().as_bytes())
         );
         let key_field = generated.verifier_key.splitn(3, '+').nth(2).unwrap();

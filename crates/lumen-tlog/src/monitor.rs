@@ -60,7 +60,7 @@ use crate::merkle::{
     Hash, ProofError, prove_consistency, root_from_consistency_proof, root_from_source,
 };
 use crate::note::{NoteError, Verifiers};
-use crate::storage::TileStorage;
+use crate::storage::TileReader;
 use crate::tiles::{TileHashReader, TileReadError};
 
 /// Why the monitor could not reach a verdict.
@@ -218,7 +218,7 @@ impl Monitor {
 
     /// Verifies `new_signed` and decides whether it extends `trusted`, reading the hashes of the
     /// new tree from `tiles` (see the module docs for the checks and their order).
-    pub fn update<S: TileStorage + ?Sized>(
+    pub fn update<S: TileReader + ?Sized>(
         &self,
         trusted: &TrustedCheckpoint,
         new_signed: &[u8],
@@ -307,7 +307,7 @@ mod tests {
     const SIGNER: &str = "PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg";
     const ORIGIN: &str = "example.com/log/testdata";
 
-    use crate::storage::MemStorage as Mem;
+    use crate::storage::{MemStorage as Mem, TileWriter};
 
     fn monitor() -> (Monitor, Ed25519NoteSigner) {
         let signer = Ed25519NoteSigner::from_signer_key(SIGNER).unwrap();

@@ -1,4 +1,4 @@
-//! Reading a log over HTTP: [`HttpTiles`] is a read-only [`TileStorage`] whose reads are C2SP
+//! Reading a log over HTTP: [`HttpTiles`] is a [`TileReader`] whose reads are C2SP
 //! tlog-tiles `GET`s, so [`crate::tiles::TileHashReader`], [`crate::receipt`] and
 //! [`crate::monitor`] work on a remote log exactly as on a local copy.
 //!
@@ -8,8 +8,9 @@
 //! and hash what they read against them.
 
 use crate::note::MAX_NOTE_SIZE;
-use crate::storage::TileStorage;
+use crate::storage::TileReader;
 use crate::tiles::{HASH_LEN, MAX_ENTRY_LEN, TILE_WIDTH};
+use lumen_crypto::http::{ClientOptions, HttpClientError, Redirects, TrustRoots, blocking_client};
 use std::io::{self, Read};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ pub enum RemoteError {
     },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
-    Client(#[from] reqwest::Error),
+    Client(#[from] HttpClientError),
 }
 
 /// A remote tiled log at a base URL (the tlog-tiles *prefix*).
@@ -50,12 +51,12 @@ impl HttpTiles {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        // rustls needs a process-wide crypto provider; installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()?;
+        let client = blocking_client(&ClientOptions {
+            roots: TrustRoots::Platform,
+            connect_timeout: None,
+            timeout: Duration::from_secs(30),
+            redirects: Redirects::Limited(3),
+        })?;
         Ok(Self { client, base })
     }
 
@@ -77,7 +78,7 @@ pub(crate) fn size_cap(path: &str) -> usize {
     }
 }
 
-impl TileStorage for HttpTiles {
+impl TileReader for HttpTiles {
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
         let url = self
             .base
@@ -104,13 +105,6 @@ impl TileStorage for HttpTiles {
         }
         Ok(Some(body))
     }
-
-    fn write(&self, path: &str, _bytes: &[u8]) -> io::Result<()> {
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!("{path}: a remote log is read-only"),
-        ))
-    }
 }
 
 #[cfg(test)]
@@ -131,7 +125,6 @@ mod tests {
             t.base.join("tile/0/000").unwrap().as_str(),
             "https://log.example/prefix/tile/0/000"
         );
-        assert!(t.write("checkpoint", b"x").is_err());
         assert_eq!(size_cap("tile/0/000"), 8192);
         assert_eq!(size_cap("tile/entries/000.p/3"), 256 * 65_537);
     }

@@ -1,4 +1,6 @@
-//! Where a tiled log keeps its resources: a small synchronous trait and a filesystem backend.
+//! Where a tiled log keeps its resources: two small synchronous traits, [`TileReader`] for
+//! reading them and [`TileWriter`] for also writing them, with a filesystem and an in-memory
+//! backend. [`crate::remote::HttpTiles`], a log read over HTTP, is a [`TileReader`] only.
 //!
 //! Resources are addressed by their tlog-tiles path (`checkpoint`, `tile/0/000.p/5`, …). Every
 //! write is atomic and durable: the bytes go to a temporary file in the target directory, are
@@ -10,14 +12,18 @@
 //! placed where a resource belongs is an error, not a hang or an endless read
 //! ([`lumen_crypto::fs`]). The [`io::Error`] then wraps a [`lumen_crypto::fs::FileError`].
 
-use lumen_crypto::fs::{FileError, read_regular_file};
+use lumen_crypto::fs::{AtomicWrite, Durability, FileError, FileMode, read_regular_file, sync_dir};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-/// Storage for a tiled log's resources.
-pub trait TileStorage {
+/// Read access to a tiled log's resources: what verifying, proving and monitoring need.
+pub trait TileReader {
     /// The bytes at `path`, or `None` if there is no such resource.
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>>;
+}
+
+/// Storage a tiled log is written to: reads, and atomic, durable writes.
+pub trait TileWriter: TileReader {
     /// Replaces the resource at `path` with `bytes`, atomically and durably.
     fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()>;
 
@@ -34,7 +40,13 @@ pub trait TileStorage {
 /// How many files [`FsStorage::write_all`] flushes at once.
 const PARALLEL_SYNCS: usize = 16;
 
-/// A [`TileStorage`] on a local directory, laid out exactly as the resources are served.
+/// How [`FsStorage`] writes a file with `durability`: owner-only (0600), through a `.tmp-…` file in
+/// the target's directory renamed over the target.
+const fn atomic(durability: Durability) -> AtomicWrite {
+    AtomicWrite::new(FileMode::Private, durability).temp_prefix(".tmp-")
+}
+
+/// A [`TileWriter`] on a local directory, laid out exactly as the resources are served.
 #[derive(Debug, Clone)]
 pub struct FsStorage {
     root: PathBuf,
@@ -70,7 +82,7 @@ impl FsStorage {
     }
 }
 
-impl TileStorage for FsStorage {
+impl TileReader for FsStorage {
     /// Reads the regular file for `path`, at most the largest size that resource can have; a
     /// missing file is `None`, anything but a regular file an error.
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
@@ -81,27 +93,30 @@ impl TileStorage for FsStorage {
             Err(e) => Err(e.into()),
         }
     }
+}
 
+impl TileWriter for FsStorage {
     /// Writes all files to temporary files, flushes them in parallel, renames them into place,
     /// then flushes each directory once: far fewer serial disk flushes than one `write` each.
     fn write_all(&self, items: &[(String, Vec<u8>)]) -> io::Result<()> {
+        let stage = atomic(Durability::SyncFileOnly);
         let mut staged = Vec::with_capacity(items.len());
         for (path, bytes) in items {
             let target = self.file_path(path)?;
             let dir = target.parent().unwrap_or(&self.root).to_path_buf();
             std::fs::create_dir_all(&dir)?;
-            let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&dir)?;
+            let mut tmp = stage.stage_in(&dir)?;
             tmp.write_all(bytes)?;
             staged.push((tmp, target, dir));
         }
         let chunk = staged.len().div_ceil(PARALLEL_SYNCS).max(1);
         std::thread::scope(|scope| {
             let syncs: Vec<_> = staged
-                .chunks(chunk)
+                .chunks_mut(chunk)
                 .map(|part| {
                     scope.spawn(move || {
-                        part.iter()
-                            .try_for_each(|(tmp, _, _)| tmp.as_file().sync_all())
+                        part.iter_mut()
+                            .try_for_each(|(tmp, _, _)| tmp.sync_data().map_err(io::Error::from))
                     })
                 })
                 .collect();
@@ -112,29 +127,25 @@ impl TileStorage for FsStorage {
         })?;
         let mut dirs: Vec<PathBuf> = Vec::new();
         for (tmp, target, dir) in staged {
-            tmp.persist(&target).map_err(|e| e.error)?;
+            tmp.commit(&target)?;
             if !dirs.contains(&dir) {
                 dirs.push(dir);
             }
         }
         dirs.iter()
-            .try_for_each(|d| std::fs::File::open(d)?.sync_all())
+            .try_for_each(|d| sync_dir(d).map_err(io::Error::from))
     }
 
     fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
         let target = self.file_path(path)?;
         let dir = target.parent().unwrap_or(&self.root).to_path_buf();
         std::fs::create_dir_all(&dir)?;
-        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&dir)?;
-        tmp.write_all(bytes)?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(&target).map_err(|e| e.error)?;
-        std::fs::File::open(&dir)?.sync_all()?;
+        atomic(Durability::SyncFileAndDir).write(&target, bytes)?;
         Ok(())
     }
 }
 
-/// A [`TileStorage`] in memory: for tests, tools and logs that need no durability.
+/// A [`TileWriter`] in memory: for tests, tools and logs that need no durability.
 #[derive(Debug, Clone, Default)]
 pub struct MemStorage {
     files: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Vec<u8>>>>,
@@ -159,11 +170,13 @@ impl MemStorage {
     }
 }
 
-impl TileStorage for MemStorage {
+impl TileReader for MemStorage {
     fn read(&self, path: &str) -> io::Result<Option<Vec<u8>>> {
         Ok(self.files().get(path).cloned())
     }
+}
 
+impl TileWriter for MemStorage {
     fn write(&self, path: &str, bytes: &[u8]) -> io::Result<()> {
         self.files().insert(path.to_owned(), bytes.to_vec());
         Ok(())
@@ -214,6 +227,35 @@ mod tests {
             .unwrap()
             .collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_owner_only_and_no_temporary_file_remains() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let s = FsStorage::new(dir.path()).unwrap();
+        s.write("checkpoint", b"c").unwrap();
+        s.write_all(&[
+            ("tile/0/000.p/1".to_owned(), vec![1u8; 32]),
+            ("tile/entries/000.p/1".to_owned(), b"\x00\x01e".to_vec()),
+        ])
+        .unwrap();
+        for path in ["checkpoint", "tile/0/000.p/1", "tile/entries/000.p/1"] {
+            let mode = std::fs::metadata(dir.path().join(path))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{path}");
+        }
+        for d in ["", "tile/0", "tile/entries"] {
+            let names: Vec<_> = std::fs::read_dir(dir.path().join(d))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('.'))
+                .collect();
+            assert!(names.is_empty(), "{d}: {names:?}");
+        }
     }
 
     /// The `FileError` inside a read error.

@@ -18,7 +18,7 @@
 //! ```
 
 use crate::merkle::{Hash, HashSource, ProofError, root as merkle_root};
-use crate::storage::TileStorage;
+use crate::storage::TileReader;
 
 /// Hashes per full tile (tiles have height 8).
 pub const TILE_WIDTH: u64 = 256;
@@ -198,6 +198,27 @@ pub enum TilePath {
     Entries(BundleId),
 }
 
+impl TilePath {
+    /// True when everything this resource holds lies inside the tree of the first `size` leaves:
+    /// its last position, `index·256 + width`, is at most the number of hashes its level has in
+    /// that tree, `floor(size / 256^level)` (level 0 for an entry bundle, whose entries are the
+    /// leaves of level-0 tile `index`).
+    ///
+    /// This is the rule for which resources a server may show a client that holds a checkpoint
+    /// of `size`: every tile and bundle of [`tiles_for_size`], and the narrower partial ones
+    /// written for smaller trees, but nothing that reaches past the tree.
+    pub fn within(&self, size: u64) -> bool {
+        let (level, index, width) = match *self {
+            TilePath::Hashes(t) => (t.level, t.index, t.width),
+            TilePath::Entries(b) => (0, b.index, b.width),
+        };
+        index
+            .checked_mul(TILE_WIDTH)
+            .and_then(|first| first.checked_add(u64::from(width)))
+            .is_some_and(|end| end <= hashes_at_level(level, size))
+    }
+}
+
 /// Parses `tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`, accepting only canonical forms.
 pub fn parse_tile_path(path: &str) -> Result<TilePath, TileError> {
     let bad = || TileError::BadPath {
@@ -322,12 +343,12 @@ pub fn decode_entry_bundle(bytes: &[u8], width: u16) -> Result<Vec<&[u8]>, TileE
     Ok(entries)
 }
 
-/// A [`HashSource`] that reads the hash tiles of a tree of `size` leaves from a [`TileStorage`],
+/// A [`HashSource`] that reads the hash tiles of a tree of `size` leaves from a [`TileReader`],
 /// so that roots and proofs are computed from tiles exactly as a remote client would.
 ///
 /// A hash at tree level `8·L + r` is the root of `2^r` consecutive hashes of one level-`L` tile.
 /// Tiles are read once and cached.
-pub struct TileHashReader<'a, S: TileStorage + ?Sized> {
+pub struct TileHashReader<'a, S: TileReader + ?Sized> {
     storage: &'a S,
     size: u64,
     cache: std::cell::RefCell<std::collections::HashMap<TileId, std::rc::Rc<[Hash]>>>,
@@ -364,7 +385,7 @@ pub enum TileReadError {
     },
 }
 
-impl<'a, S: TileStorage + ?Sized> TileHashReader<'a, S> {
+impl<'a, S: TileReader + ?Sized> TileHashReader<'a, S> {
     /// A reader for the tree of the first `size` leaves stored in `storage`.
     pub fn new(storage: &'a S, size: u64) -> Self {
         Self {
@@ -406,7 +427,7 @@ impl<'a, S: TileStorage + ?Sized> TileHashReader<'a, S> {
     }
 }
 
-impl<S: TileStorage + ?Sized> HashSource for TileHashReader<'_, S> {
+impl<S: TileReader + ?Sized> HashSource for TileHashReader<'_, S> {
     type Error = TileReadError;
 
     fn hash_at(&self, level: u8, index: u64) -> Result<Hash, TileReadError> {
@@ -572,6 +593,122 @@ mod tests {
         );
         assert_eq!(hashes_at_level(8, u64::MAX), 0);
         assert_eq!(hashes_at_level(7, u64::MAX), 255);
+    }
+
+    fn tile(level: u8, index: u64, width: u16) -> TilePath {
+        TilePath::Hashes(TileId {
+            level,
+            index,
+            width,
+        })
+    }
+
+    fn bundle(index: u64, width: u16) -> TilePath {
+        TilePath::Entries(BundleId { index, width })
+    }
+
+    #[test]
+    fn within_an_empty_tree_there_is_nothing() {
+        for t in [
+            tile(0, 0, 1),
+            tile(0, 0, 256),
+            tile(1, 0, 1),
+            tile(63, 0, 1),
+            bundle(0, 1),
+            bundle(0, 256),
+        ] {
+            assert!(!t.within(0), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn within_a_partial_tile_the_narrower_partials_are_visible() {
+        // A tree of 10 leaves: level-0 tile 0 has 10 hashes; its bundle 10 entries.
+        for w in [1, 5, 9, 10] {
+            assert!(tile(0, 0, w).within(10), "width {w}");
+            assert!(bundle(0, w).within(10), "width {w}");
+        }
+        for w in [11, 255, 256] {
+            assert!(!tile(0, 0, w).within(10), "width {w}");
+            assert!(!bundle(0, w).within(10), "width {w}");
+        }
+        assert!(!tile(0, 1, 1).within(10));
+        assert!(!bundle(1, 1).within(10));
+        // No level-1 hash yet.
+        assert!(!tile(1, 0, 1).within(10));
+    }
+
+    #[test]
+    fn within_at_tile_boundaries() {
+        // 255 leaves: no full tile yet.
+        assert!(tile(0, 0, 255).within(255));
+        assert!(!tile(0, 0, 256).within(255));
+        assert!(!tile(1, 0, 1).within(255));
+        // 256 leaves: one full level-0 tile and bundle, and the first level-1 hash.
+        assert!(tile(0, 0, 256).within(256));
+        assert!(bundle(0, 256).within(256));
+        assert!(tile(1, 0, 1).within(256));
+        assert!(!tile(0, 1, 1).within(256));
+        assert!(!bundle(1, 1).within(256));
+        assert!(!tile(1, 0, 2).within(256));
+        // 257 leaves: the next partial tile starts.
+        assert!(tile(0, 1, 1).within(257));
+        assert!(!tile(0, 1, 2).within(257));
+        // 65,536 leaves: a full level-1 tile and the first level-2 hash.
+        assert!(tile(1, 0, 256).within(65_536));
+        assert!(tile(2, 0, 1).within(65_536));
+        assert!(!tile(1, 1, 1).within(65_536));
+        assert!(!tile(1, 0, 256).within(65_535));
+        assert!(!tile(2, 0, 1).within(65_535));
+    }
+
+    #[test]
+    fn within_at_higher_levels_matches_the_spec_example() {
+        // 70,000 leaves: level 1 has a full tile and a partial one of width 17, level 2 one
+        // hash, level 3 none.
+        assert!(tile(1, 0, 256).within(70_000));
+        assert!(tile(1, 1, 17).within(70_000));
+        assert!(tile(1, 1, 16).within(70_000));
+        assert!(!tile(1, 1, 18).within(70_000));
+        assert!(!tile(1, 2, 1).within(70_000));
+        assert!(tile(2, 0, 1).within(70_000));
+        assert!(!tile(2, 0, 2).within(70_000));
+        assert!(!tile(3, 0, 1).within(70_000));
+        assert!(tile(0, 273, 112).within(70_000));
+        assert!(!tile(0, 273, 113).within(70_000));
+        assert!(bundle(273, 112).within(70_000));
+        assert!(!bundle(273, 113).within(70_000));
+    }
+
+    #[test]
+    fn within_does_not_overflow() {
+        assert!(!tile(0, u64::MAX, 256).within(u64::MAX));
+        assert!(!bundle(u64::MAX / 256 + 1, 1).within(u64::MAX));
+        assert!(bundle(u64::MAX / 256 - 1, 256).within(u64::MAX));
+        assert!(tile(7, 0, 255).within(u64::MAX));
+        assert!(!tile(7, 0, 256).within(u64::MAX));
+        assert!(!tile(8, 0, 1).within(u64::MAX));
+        assert!(!tile(MAX_LEVEL, 0, 1).within(u64::MAX));
+    }
+
+    proptest::proptest! {
+        /// A resource is within a tree exactly when the tree has a tile (or bundle) at its level
+        /// and index that is at least as wide.
+        #[test]
+        fn within_is_being_no_wider_than_the_trees_own_tile(
+            size in 0u64..400_000,
+            level in 0u8..4,
+            pick: proptest::sample::Index,
+            width in 1u16..=256,
+            entries: bool,
+        ) {
+            // An index up to two past the level's last tile, so that both answers are common.
+            let level = if entries { 0 } else { level };
+            let index = pick.index((hashes_at_level(level, size) / TILE_WIDTH + 2) as usize) as u64;
+            let path = if entries { bundle(index, width) } else { tile(level, index, width) };
+            let expected = tiles_for_size(level, size).any(|t| t.index == index && t.width >= width);
+            proptest::prop_assert_eq!(path.within(size), expected, "{:?} in {}", path, size);
+        }
     }
 
     #[test]

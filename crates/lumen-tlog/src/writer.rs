@@ -13,7 +13,7 @@
 use crate::checkpoint::{Checkpoint, VerifiedCheckpoint};
 use crate::merkle::{Hash, HashSource, MerkleTree, leaf_hash};
 use crate::note::{Ed25519NoteSigner, Verifiers};
-use crate::storage::TileStorage;
+use crate::storage::{TileReader, TileWriter};
 use crate::tiles::{
     BundleId, TILE_HEIGHT, TILE_WIDTH, TileError, TileId, decode_entry_bundle, decode_hash_tile,
     encode_hash_tile, hashes_at_level, last_tile, push_bundle_entry, tiles_for_size,
@@ -71,7 +71,7 @@ fn io(path: &str) -> impl FnOnce(std::io::Error) -> LogError + '_ {
 }
 
 /// An open, writable tiled log.
-pub struct TileLog<S: TileStorage> {
+pub struct TileLog<S: TileWriter> {
     storage: S,
     origin: String,
     signer: Ed25519NoteSigner,
@@ -82,7 +82,7 @@ pub struct TileLog<S: TileStorage> {
     poisoned: bool,
 }
 
-impl<S: TileStorage> TileLog<S> {
+impl<S: TileWriter> TileLog<S> {
     /// Starts a new, empty log in `storage` and publishes its size-0 checkpoint.
     pub fn create(storage: S, origin: &str, signer: Ed25519NoteSigner) -> Result<Self, LogError> {
         if storage
@@ -300,7 +300,7 @@ impl<S: TileStorage> TileLog<S> {
     }
 }
 
-fn read_tile<S: TileStorage>(storage: &S, tile: TileId) -> Result<Vec<Hash>, LogError> {
+fn read_tile<S: TileReader>(storage: &S, tile: TileId) -> Result<Vec<Hash>, LogError> {
     let path = tile.path();
     let bytes = storage
         .read(&path)

@@ -10,7 +10,7 @@ use lumen_tlog::appender::{AppendError, Appender, AppenderOptions, OptionsProble
 use lumen_tlog::checkpoint::VerifiedCheckpoint;
 use lumen_tlog::merkle::{empty_root, verify_consistency};
 use lumen_tlog::note::{Ed25519NoteSigner, Verifiers, generate_key};
-use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::storage::{FsStorage, TileReader, TileWriter};
 use lumen_tlog::tiles::{BundleId, decode_entry_bundle, tiles_for_size};
 use lumen_tlog::writer::{LogError, TileLog};
 use std::collections::BTreeMap;
@@ -47,7 +47,7 @@ fn verifiers() -> Verifiers {
 }
 
 /// Every entry of the log in `dir` as of its checkpoint, read back from the entry bundles.
-fn read_entries(storage: &impl TileStorage, size: u64) -> Vec<Vec<u8>> {
+fn read_entries(storage: &impl TileReader, size: u64) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for tile in tiles_for_size(0, size) {
         let id = BundleId {
@@ -422,11 +422,13 @@ struct FailingStorage {
     failure: Failure,
 }
 
-impl TileStorage for FailingStorage {
+impl TileReader for FailingStorage {
     fn read(&self, path: &str) -> std::io::Result<Option<Vec<u8>>> {
         self.inner.read(path)
     }
+}
 
+impl TileWriter for FailingStorage {
     fn write(&self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
         let n = self.writes.fetch_add(1, Ordering::SeqCst);
         let fail = match self.failure {

@@ -17,7 +17,7 @@ use lumen_tlog::note::{Ed25519NoteSigner, Note, NoteError, Verifiers};
 use lumen_tlog::receipt::{
     IndexProblem, MAX_PROOF_HASHES, MAX_RECEIPT_SIZE, Receipt, ReceiptError, issue, verify_receipt,
 };
-use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::storage::{FsStorage, TileReader, TileWriter};
 use lumen_tlog::tiles::{TileHashReader, TileReadError};
 use lumen_tlog::writer::TileLog;
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ fn entry(tag: &str, i: u64) -> Vec<u8> {
 
 /// Grows a log of entries `entry(tag, i)` to each of `sizes` in turn (ascending), returning the
 /// log and the checkpoint published at each size.
-fn grow<S: TileStorage>(
+fn grow<S: TileWriter>(
     log: &mut TileLog<S>,
     tag: &str,
     sizes: &[u64],

@@ -10,7 +10,7 @@ use lumen_tlog::merkle::{
     verify_consistency, verify_inclusion,
 };
 use lumen_tlog::note::Ed25519NoteSigner;
-use lumen_tlog::storage::{FsStorage, TileStorage};
+use lumen_tlog::storage::{FsStorage, TileReader};
 use lumen_tlog::tiles::TileHashReader;
 use lumen_tlog::writer::{LogError, TileLog};
 use std::collections::BTreeMap;

@@ -6,6 +6,9 @@
 //! integers: a float makes the value non-canonicalizable. This is what python-tuf, go-tuf and
 //! securesystemslib's `encode_canonical` produce, so signatures made by any of them verify here.
 //!
+//! This is the crate's one canonical encoder: [`encode`] writes a `serde_json::Value`, and the
+//! metadata parse tree and the editor's typed targets are written through the same functions.
+//!
 //! ```
 //! let value: serde_json::Value = serde_json::from_str(r#"{"b": [1, "x\"y"], "a": true}"#).unwrap();
 //! assert_eq!(lumen_tuf::canonical::encode(&value).unwrap(), br#"{"a":true,"b":[1,"x\"y"]}"#);
@@ -34,13 +37,12 @@ pub fn encode(value: &Value) -> Result<Vec<u8>, NotCanonical> {
 pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
-        Value::Bool(true) => out.extend_from_slice(b"true"),
-        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Bool(b) => write_bool(*b, out),
         Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                out.extend_from_slice(i.to_string().as_bytes());
-            } else if let Some(u) = n.as_u64() {
-                out.extend_from_slice(u.to_string().as_bytes());
+            if let Some(u) = n.as_u64() {
+                write_u64(u, out);
+            } else if let Some(i) = n.as_i64() {
+                write_i64(i, out);
             } else {
                 return Err(NotCanonical {
                     path: String::new(),
@@ -49,16 +51,7 @@ pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), NotCanonical>
             }
         }
         Value::String(s) => write_string(s, out),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                encode_into(item, out).map_err(|e| prefix(e, &i.to_string()))?;
-            }
-            out.push(b']');
-        }
+        Value::Array(items) => write_array(items, out, encode_into)?,
         Value::Object(map) => {
             // serde_json's map is sorted unless `preserve_order` is on somewhere in the build;
             // sort explicitly so a feature flipped by another crate cannot change signed bytes.
@@ -66,26 +59,37 @@ pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), NotCanonical>
             if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
                 entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             }
-            out.push(b'{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_string(k, out);
-                out.push(b':');
-                encode_into(v, out).map_err(|e| prefix(e, k))?;
-            }
-            out.push(b'}');
+            let entries = entries.into_iter().map(|(k, v)| (k.as_str(), v));
+            write_object(entries, out, encode_into)?;
         }
     }
     Ok(())
 }
 
-pub(crate) fn prefix(mut e: NotCanonical, segment: &str) -> NotCanonical {
-    e.path = format!("/{segment}{}", e.path);
-    e
+// The encoder's parts, shared by every canonical encoding in this crate: of a `serde_json::Value`
+// above, of the parse tree in `json.rs`, of the editor's typed targets in `editor/write.rs`.
+
+/// Appends `true` or `false`.
+#[inline]
+pub(crate) fn write_bool(b: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
+/// Appends `n` in decimal.
+#[inline]
+pub(crate) fn write_u64(n: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends `n` in decimal.
+#[inline]
+pub(crate) fn write_i64(n: i64, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Appends `s` as a string: `"` and `\` escaped with a backslash, every other character as its
+/// UTF-8 bytes.
+#[inline]
 pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = s.as_bytes();
@@ -98,6 +102,58 @@ pub(crate) fn write_string(s: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// Appends an array of `items`, each written by `item`; an error's path gets the item's index.
+pub(crate) fn write_array<I, F>(
+    items: I,
+    out: &mut Vec<u8>,
+    mut item: F,
+) -> Result<(), NotCanonical>
+where
+    I: IntoIterator,
+    F: FnMut(I::Item, &mut Vec<u8>) -> Result<(), NotCanonical>,
+{
+    out.push(b'[');
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(x, out).map_err(|e| prefix(e, itoa::Buffer::new().format(i)))?;
+    }
+    out.push(b']');
+    Ok(())
+}
+
+/// Appends an object of `members`, which must come sorted by name (byte order, which is code
+/// point order) with no name twice, each value written by `value`; an error's path gets the
+/// member's name.
+pub(crate) fn write_object<'k, V, I, F>(
+    members: I,
+    out: &mut Vec<u8>,
+    mut value: F,
+) -> Result<(), NotCanonical>
+where
+    I: IntoIterator<Item = (&'k str, V)>,
+    F: FnMut(V, &mut Vec<u8>) -> Result<(), NotCanonical>,
+{
+    out.push(b'{');
+    for (i, (k, v)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(k, out);
+        out.push(b':');
+        value(v, out).map_err(|e| prefix(e, k))?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// `e` one level down, in `segment`.
+fn prefix(mut e: NotCanonical, segment: &str) -> NotCanonical {
+    e.path = format!("/{segment}{}", e.path);
+    e
 }
 
 #[cfg(test)]

@@ -5,9 +5,16 @@ use std::path::PathBuf;
 
 /// Everything that can go wrong in lumen-tuf.
 ///
-/// Repository faults (a peer served something a TUF client must refuse) are the attack-named
-/// variants; [`TufError::ApiMisuse`] is a bug in the calling code; [`TufError::Fetch`] and
-/// [`TufError::Io`] are the environment.
+/// Who is at fault decides the variant:
+///
+/// - the repository or a peer served something a TUF client must refuse: the attack-named
+///   variants ([`TufError::ThresholdNotMet`], [`TufError::RollbackDetected`], …);
+/// - the repository editor refused an operation the repository's state or the caller's input
+///   does not allow: [`TufError::Refused`], with an [`EditorRefusal`] naming the refusal;
+/// - the calling code used the API in a way it documents as wrong (out of order, after a
+///   failure that requires starting again): [`TufError::ApiMisuse`], with a [`Misuse`];
+/// - an invariant of this crate does not hold: [`TufError::Unreachable`], a bug in lumen-tuf;
+/// - the environment: [`TufError::Fetch`] and [`TufError::Io`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TufError {
@@ -193,9 +200,24 @@ pub enum TufError {
         /// The primitive's error.
         source: lumen_crypto::CryptoError,
     },
-    /// The calling code used the API out of order (a bug in the caller, not the repository).
+    /// The calling code used the API out of order, or went on after a failure that requires
+    /// starting again: a bug in the caller, not in the repository and not in this crate. The
+    /// [`Misuse`] says which rule was broken; calling correctly never produces it.
     #[error("API misuse: {0}")]
-    ApiMisuse(&'static str),
+    ApiMisuse(Misuse),
+    /// An internal invariant of lumen-tuf does not hold (a value its own code just stored is
+    /// missing, a worker thread panicked): a bug in this crate, whatever the caller and the
+    /// repository did. Unlike [`TufError::ApiMisuse`], no change in the calling code avoids it;
+    /// the text names the invariant, for the bug report.
+    #[error("internal error (a bug in lumen-tuf): {0}")]
+    Unreachable(&'static str),
+    /// A shared secret for `hmac-sha256` is shorter than 32 bytes
+    /// ([`crate::keys::DangerousHmacSecrets::dangerous_add_shared_secret`]).
+    #[error("hmac-sha256 secret: must be at least 32 bytes")]
+    HmacSecretTooShort {
+        /// The length of the secret given, in bytes.
+        length: usize,
+    },
     /// A signature that a root version collecting signatures carries does not verify with the
     /// root key its key id names (the signed content changed after it was signed, or the
     /// signature is forged). Signatures still missing are not an error there; wrong ones are.
@@ -217,13 +239,435 @@ pub enum TufError {
         /// Why it does not verify.
         source: Box<TufError>,
     },
-    /// A repository editor operation was refused.
-    #[error("{what}: {reason}")]
-    Editor {
-        /// The object concerned (role, target, key id).
-        what: String,
-        /// Why the operation was refused.
-        reason: &'static str,
+    /// The repository editor refused an operation that the repository's state or the caller's
+    /// input does not allow.
+    #[error(transparent)]
+    Refused(#[from] EditorRefusal),
+}
+
+/// A rule of the API the calling code broke (the payload of [`TufError::ApiMisuse`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Misuse {
+    /// [`crate::TrustedMetadataSet::update_root`] after a timestamp was trusted.
+    #[error("cannot update root after timestamp")]
+    RootAfterTimestamp,
+    /// [`crate::TrustedMetadataSet::update_timestamp`] after a snapshot was trusted.
+    #[error("cannot update timestamp after snapshot")]
+    TimestampAfterSnapshot,
+    /// [`crate::TrustedMetadataSet::update_snapshot`] before a timestamp was trusted.
+    #[error("cannot update snapshot before timestamp")]
+    SnapshotBeforeTimestamp,
+    /// [`crate::TrustedMetadataSet::update_snapshot`] after targets metadata was trusted.
+    #[error("cannot update snapshot after targets")]
+    SnapshotAfterTargets,
+    /// Targets metadata loaded before a snapshot was trusted.
+    #[error("cannot load targets before snapshot")]
+    TargetsBeforeSnapshot,
+    /// A delegated role loaded before its delegator was trusted.
+    #[error("cannot load targets before their delegator")]
+    TargetsBeforeDelegator {
+        /// The delegated role.
+        role: String,
+        /// The delegator named, not trusted yet.
+        delegator: String,
+    },
+    /// [`crate::TrustedMetadataSet::check_delegation`] for a role that is not trusted yet.
+    #[error("role is not trusted yet")]
+    RoleNotTrusted {
+        /// The role named.
+        role: String,
+    },
+    /// [`crate::Updater::new`] with a metadata store that holds no trusted root (start with
+    /// [`crate::Updater::bootstrap`]).
+    #[error("no trusted root in the metadata store: bootstrap with a root the application ships")]
+    NoTrustedRoot,
+    /// [`crate::Updater::refresh`] called a second time.
+    #[error("refresh() runs once per Updater")]
+    RefreshTwice,
+    /// Targets looked up after [`crate::Updater::refresh`] failed before a snapshot was trusted.
+    #[error("no snapshot")]
+    NoTrustedSnapshot,
+    /// The repository editor used after a commit failed half-way (memory no longer matches the
+    /// disk): open the repository again.
+    #[error("a commit failed half-way: reopen the repository before editing it again")]
+    EditorPoisoned,
+    /// [`crate::editor::Repository::edit_root`] on a repository that has neither a published nor
+    /// a staged root (the staged root version 1 was discarded).
+    #[error("repository without a root")]
+    NoRoot,
+}
+
+/// Why the repository editor ([`crate::editor`]) refused an operation (the payload of
+/// [`TufError::Refused`]): one variant per refusal, with the facts of the case. The text of each
+/// is what `lumen tuf` prints.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EditorRefusal {
+    // ----- the repository directory -----
+    /// A repository is created in a directory that already holds one (a published or a staged
+    /// root).
+    #[error("{}: already holds a TUF repository", dir.display())]
+    RepositoryExists {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// The directory has neither `metadata/root.json` nor `staged/root.json`.
+    #[error(
+        "{}: is not a TUF repository (no metadata/root.json, no staged/root.json)",
+        dir.display()
+    )]
+    NotARepository {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// Another editor holds `REPO/editor.lock`.
+    #[error("{}: is being edited by another process (editor.lock is held)", dir.display())]
+    RepositoryLocked {
+        /// The repository directory.
+        dir: PathBuf,
+    },
+    /// Targets, delegations, snapshot and timestamp cannot be edited before root version 1 is
+    /// published.
+    #[error(
+        "{}: has no published root yet: sign and publish the staged root first",
+        dir.display()
+    )]
+    NoPublishedRoot {
+        /// The repository directory.
+        dir: PathBuf,
+    },
+    /// A role's version is the largest there is, so a new version cannot be signed.
+    #[error("{role}: version cannot be incremented any further")]
+    VersionExhausted {
+        /// The role.
+        role: String,
+    },
+
+    // ----- keys and thresholds -----
+    /// An `hmac-sha256` key for root: shared secrets never sign root, with or without the
+    /// dangerous opt-in.
+    #[error("hmac-sha256 key for root: shared-secret keys can never be root keys")]
+    SharedSecretRootKey,
+    /// An `hmac-sha256` key for a role, without
+    /// [`crate::editor::EditorConfig::dangerous_allow_hmac_keys`].
+    #[error(
+        "hmac-sha256 key for {role}: shared-secret keys are refused unless \
+         dangerous_allow_hmac_keys is set"
+    )]
+    SharedSecretKeyNotAllowed {
+        /// The role the key was meant for.
+        role: String,
+    },
+    /// An `hmac-sha256` signer asked to sign root.
+    #[error("hmac-sha256 key: shared-secret keys can never sign root")]
+    SharedSecretRootSigner,
+    /// A new key's id is already the id of a different key in the same key table.
+    #[error("key {keyid}: this key id already names a different key")]
+    KeyIdClash {
+        /// The key id.
+        keyid: String,
+    },
+    /// A threshold of 0.
+    #[error("threshold of {role}: must be at least 1")]
+    ZeroThreshold {
+        /// The role.
+        role: String,
+    },
+    /// A role lists a key id its key table does not hold.
+    #[error("key {keyid} of {role}: is not in the key table")]
+    KeyNotInTable {
+        /// The role.
+        role: String,
+        /// The key id.
+        keyid: String,
+    },
+    /// A threshold higher than the role's number of distinct keys: no one could ever sign it.
+    #[error(
+        "threshold of {role}: is higher than the number of distinct keys: nobody could ever sign"
+    )]
+    ThresholdAboveKeys {
+        /// The role.
+        role: String,
+        /// The threshold asked for.
+        threshold: u32,
+        /// The role's distinct keys.
+        keys: usize,
+    },
+    /// A key to remove from a role is not one of its keys.
+    #[error("key {keyid}: is not a key of this role")]
+    KeyNotInRole {
+        /// The role.
+        role: String,
+        /// The key id given.
+        keyid: String,
+    },
+    /// A key object without a string `keyval.public`.
+    #[error("{keytype}/{scheme} key: keyval.public is missing or not a string")]
+    MissingPublicKey {
+        /// Its `keytype`.
+        keytype: String,
+        /// Its `scheme`.
+        scheme: String,
+    },
+    /// An `hmac-sha256` key whose `keyval.public` is not 64 hex digits.
+    #[error("hmac-sha256/hmac-sha256 key: keyval.public must be 64 hex digits")]
+    MalformedSharedSecretKey,
+    /// A key type or scheme clients of this crate cannot verify.
+    #[error("{keytype}/{scheme} key: unsupported key type or scheme")]
+    UnsupportedKey {
+        /// Its `keytype`.
+        keytype: String,
+        /// Its `scheme`.
+        scheme: String,
+    },
+
+    // ----- the offline root -----
+    /// A root without one of the top-level roles.
+    #[error("root role {role}: is missing")]
+    RootRoleMissing {
+        /// The missing role.
+        role: String,
+    },
+    /// A root listing roles other than root, timestamp, snapshot and targets.
+    #[error("root roles: must be exactly root, timestamp, snapshot and targets")]
+    UnexpectedRootRoles {
+        /// The roles that are not top-level roles.
+        roles: Vec<String>,
+    },
+    /// [`crate::editor::RootEditor::change_keys`] for a role that is not a top-level role.
+    #[error("role {role}: is not a top-level role (root, timestamp, snapshot, targets)")]
+    NotTopLevelRole {
+        /// The role named.
+        role: String,
+    },
+    /// A signer that is a root key of neither the staged root nor the published one.
+    #[error("key {keyid}: is not a root key of this root version nor of the previous one")]
+    NotARootKey {
+        /// The signer's key id.
+        keyid: String,
+    },
+    /// An edit of a staged root changed its version (the editor sets it).
+    #[error("root version: is set by the editor (the published version plus one)")]
+    RootVersionEdited {
+        /// The version the staged root has.
+        expected: u64,
+        /// The version the edit set.
+        found: u64,
+    },
+    /// A new root version changes `consistent_snapshot` of a published repository.
+    #[error("consistent_snapshot: cannot be changed on a published repository")]
+    ConsistentSnapshotChanged,
+    /// Publishing or reading the status of a staged root when none is staged.
+    #[error("root: no root version is staged")]
+    NoStagedRoot,
+    /// Signing the staged root when none is staged.
+    #[error("root: no root version is staged (start one with edit_root)")]
+    NoStagedRootToSign,
+    /// Discarding a staged root that a publish which stopped half-way already wrote as the next
+    /// `N.root.json`: it must be published again instead.
+    #[error(
+        "root version {version}: was already written by a publish that stopped half-way: \
+         publish it again instead of discarding it"
+    )]
+    StagedRootAlreadyWritten {
+        /// The root version written.
+        version: u64,
+    },
+    /// Root cannot be re-signed online ([`crate::editor::Repository::resign`]).
+    #[error("root: is re-signed offline: stage a new version with edit_root")]
+    RootSignedOffline,
+
+    // ----- expiry -----
+    /// An expiry period that is not a positive number of seconds.
+    #[error("expiry of {role}: must be a positive number of seconds")]
+    NonPositiveExpiry {
+        /// The role.
+        role: String,
+        /// The period given.
+        seconds: i64,
+    },
+    /// An expiry time past what metadata can represent.
+    #[error("expiry of {role}: is out of the representable range")]
+    ExpiryOutOfRange {
+        /// The role.
+        role: String,
+    },
+
+    // ----- delegations -----
+    /// A number of classic hash bins that is not a power of two from 2 to 2^20.
+    #[error("{bins} hash bins: the number of bins must be a power of two from 2 to 2^20")]
+    HashBinCount {
+        /// The number asked for.
+        bins: u64,
+    },
+    /// A succinct hash bin `bit_length` outside 1 to 20.
+    #[error("bit_length {bit_length}: must be from 1 to 20 (every bin is a metadata file)")]
+    SuccinctBitLength {
+        /// The bit length asked for.
+        bit_length: u8,
+    },
+    /// A delegated role name that is empty or longer than 255 bytes.
+    #[error("role name {name:?}: must be 1 to 255 bytes and not a top-level role name")]
+    RoleNameLength {
+        /// The name.
+        name: String,
+    },
+    /// A delegated role named like a top-level role.
+    #[error("role name {name:?}: must be 1 to 255 bytes and not a top-level role name")]
+    TopLevelRoleName {
+        /// The name.
+        name: String,
+    },
+    /// A delegated role name with a control character.
+    #[error("role name {name:?}: must not contain control characters")]
+    RoleNameControlCharacter {
+        /// The name.
+        name: String,
+    },
+    /// A delegation whose `paths` scope lists no path.
+    #[error("scope of {role}: lists no paths")]
+    NoPaths {
+        /// The delegated role.
+        role: String,
+    },
+    /// A delegation whose `path_hash_prefixes` scope lists no prefix.
+    #[error("scope of {role}: lists no hash prefixes")]
+    NoHashPrefixes {
+        /// The delegated role.
+        role: String,
+    },
+    /// A hash prefix that is not 1 to 64 lowercase hex digits.
+    #[error("scope of {role}: hash prefixes must be 1 to 64 lowercase hex digits")]
+    MalformedHashPrefix {
+        /// The delegated role.
+        role: String,
+        /// The prefix.
+        prefix: String,
+    },
+    /// A new role (or hash bin) with the name of a role that exists.
+    #[error("role {role}: already exists")]
+    RoleExists {
+        /// The name.
+        role: String,
+    },
+    /// Succinct hash bins whose names would be those of existing roles (or whose prefix is
+    /// already used).
+    #[error("succinct bins {name_prefix}-*: a role with a bin's name already exists")]
+    SuccinctBinNameTaken {
+        /// The bins' name prefix.
+        name_prefix: String,
+    },
+    /// A classic delegation added to a role that delegates to succinct hash bins.
+    #[error("role {delegator}: delegates to succinct hash bins, so it cannot also list roles")]
+    DelegatesToSuccinctBins {
+        /// The delegator.
+        delegator: String,
+    },
+    /// Succinct hash bins added to a role that already lists delegated roles.
+    #[error(
+        "role {delegator}: already delegates to listed roles, so it cannot use succinct hash bins"
+    )]
+    DelegatesToListedRoles {
+        /// The delegator.
+        delegator: String,
+    },
+    /// No targets role reachable from `targets` delegates the role.
+    #[error("role {role}: is not delegated by any targets role")]
+    NotDelegatedByAnyRole {
+        /// The role (or succinct bins' name prefix) named.
+        role: String,
+    },
+    /// [`crate::editor::Repository::edit_targets`] changed the role's delegations.
+    #[error(
+        "role {role}: delegations cannot be changed with edit_targets: use delegate, revoke or \
+         change_delegation_keys"
+    )]
+    DelegationsEdited {
+        /// The role.
+        role: String,
+    },
+    /// [`crate::editor::Repository::edit_targets`] changed the role's version.
+    #[error("role {role}: versions are set by commit")]
+    VersionEdited {
+        /// The role.
+        role: String,
+    },
+
+    // ----- targets -----
+    /// A target path that is empty or longer than 4096 bytes.
+    #[error("target {path:?}: must have 1 to 4096 bytes")]
+    TargetPathLength {
+        /// The path.
+        path: String,
+    },
+    /// A target path with a control character or a backslash.
+    #[error("target {path:?}: must not contain control characters or backslashes")]
+    TargetPathCharacter {
+        /// The path.
+        path: String,
+    },
+    /// A target path that is absolute or has an empty, `.` or `..` segment.
+    #[error("target {path:?}: must be relative, with no empty, '.' or '..' segment")]
+    TargetPathSegment {
+        /// The path.
+        path: String,
+    },
+    /// A target description without hashes.
+    #[error("target {path:?}: needs at least one hash")]
+    NoTargetHash {
+        /// The path.
+        path: String,
+    },
+    /// A target hash of an algorithm clients cannot check.
+    #[error(
+        "target {path:?}: lists a hash algorithm clients cannot check (use sha224/256/384/512)"
+    )]
+    UncheckableHashAlgorithm {
+        /// The path.
+        path: String,
+        /// The algorithm.
+        algorithm: String,
+    },
+    /// A target digest that is not lowercase hex of its algorithm's length.
+    #[error("target {path:?}: has a digest that is not lowercase hex of its algorithm's length")]
+    MalformedDigest {
+        /// The path.
+        path: String,
+        /// Its algorithm.
+        algorithm: String,
+    },
+    /// The chain of delegations to the role a target goes to is longer than clients search.
+    #[error("target {path:?}: its delegation chain is deeper than clients search ({max} roles)")]
+    DelegationChainTooDeep {
+        /// The target path.
+        path: String,
+        /// The most roles clients visit in one search.
+        max: usize,
+    },
+    /// A target placed in a role clients would not look in for its path.
+    #[error(
+        "target {path:?} in role {role}: clients would not look for it there (outside the \
+         role's delegated scope)"
+    )]
+    OutsideDelegatedScope {
+        /// The target path.
+        path: String,
+        /// The role asked for.
+        role: String,
+    },
+    /// A target placed in a role that clients reach only after a role that lists it already.
+    #[error(
+        "target {path:?} in role {role}: a role clients search first already lists it (remove \
+         it there first)"
+    )]
+    ShadowedTarget {
+        /// The target path.
+        path: String,
+        /// The role asked for.
+        role: String,
+        /// The role clients search first that lists the path.
+        listed_by: String,
     },
 }
 

@@ -1,7 +1,8 @@
-//! Where untrusted bytes come from: an HTTP(S) repository ([`HttpFetcher`], reqwest with rustls)
-//! or a local directory mirror ([`DirFetcher`]). Every read is capped by the caller.
+//! Where untrusted bytes come from: an HTTP(S) repository ([`HttpFetcher`], reqwest with rustls,
+//! built by [`lumen_crypto::http`]) or a local directory mirror ([`DirFetcher`]). Every read is capped by the caller.
 
 use crate::error::{FetchError, Result, TufError};
+use lumen_crypto::http::{ClientOptions, Redirects, TrustRoots};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -87,23 +88,22 @@ impl HttpFetcher {
             let p = format!("{}/", url.path());
             url.set_path(&p);
         }
-        // rustls needs a process-wide provider; installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::blocking::Client::builder();
-        if url.scheme() == "http" {
+        let client = lumen_crypto::http::blocking_client(&ClientOptions {
             // Plain HTTP never verifies a certificate: skip loading the platform's roots, which
             // costs more than a whole refresh.
-            builder = builder.tls_certs_only(std::iter::empty());
-        }
-        let client = builder
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| TufError::Fetch {
-                url: base.to_owned(),
-                source: FetchError::Transport(Box::new(e)),
-            })?;
+            roots: if url.scheme() == "http" {
+                TrustRoots::None
+            } else {
+                TrustRoots::Platform
+            },
+            connect_timeout: Some(Duration::from_secs(10)),
+            timeout: Duration::from_secs(120),
+            redirects: Redirects::None,
+        })
+        .map_err(|e| TufError::Fetch {
+            url: base.to_owned(),
+            source: FetchError::Transport(Box::new(e)),
+        })?;
         Ok(Self { client, base: url })
     }
 

@@ -19,7 +19,7 @@
 //! [`parse_checked`] also says whether the text already is canonical JSON, so signatures can be
 //! checked over the bytes as received without re-encoding them.
 
-use crate::canonical::NotCanonical;
+use crate::canonical::{self, NotCanonical};
 use crate::error::TufError;
 use bumpalo::Bump;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -117,44 +117,26 @@ impl J<'_> {
         }
     }
 
-    /// Appends the canonical JSON encoding (see [`crate::canonical`]).
+    /// Appends the canonical JSON encoding (see [`crate::canonical`]). Objects are written in
+    /// the order their members are kept, which is sorted by name.
     pub(crate) fn encode_canonical(&self, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
         match *self {
             J::Null => out.extend_from_slice(b"null"),
-            J::Bool(true) => out.extend_from_slice(b"true"),
-            J::Bool(false) => out.extend_from_slice(b"false"),
-            J::Num(Num::U(u)) => out.extend_from_slice(itoa::Buffer::new().format(u).as_bytes()),
-            J::Num(Num::I(i)) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
+            J::Bool(b) => canonical::write_bool(b, out),
+            J::Num(Num::U(u)) => canonical::write_u64(u, out),
+            J::Num(Num::I(i)) => canonical::write_i64(i, out),
             J::Num(Num::F(f)) => {
                 return Err(NotCanonical {
                     path: String::new(),
                     number: Number::from_f64(f).map_or_else(|| f.to_string(), |n| n.to_string()),
                 });
             }
-            J::Str(s) => crate::canonical::write_string(s, out),
-            J::Arr(items) => {
-                out.push(b'[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    item.encode_canonical(out)
-                        .map_err(|e| crate::canonical::prefix(e, &i.to_string()))?;
-                }
-                out.push(b']');
-            }
+            J::Str(s) => canonical::write_string(s, out),
+            J::Arr(items) => canonical::write_array(items, out, |j, out| j.encode_canonical(out))?,
             J::Obj(members) => {
-                out.push(b'{');
-                for (i, (k, v)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(b',');
-                    }
-                    crate::canonical::write_string(k, out);
-                    out.push(b':');
+                canonical::write_object(members.iter().map(|&(k, ref v)| (k, v)), out, |v, out| {
                     v.encode_canonical(out)
-                        .map_err(|e| crate::canonical::prefix(e, k))?;
-                }
-                out.push(b'}');
+                })?
             }
         }
         Ok(())

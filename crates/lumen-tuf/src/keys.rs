@@ -59,9 +59,8 @@ impl DangerousHmacSecrets {
     /// [`DangerousHmacSecrets::public_value`] of it.
     pub fn dangerous_add_shared_secret(&mut self, secret: &[u8]) -> Result<()> {
         if secret.len() < 32 {
-            return Err(TufError::Editor {
-                what: "hmac-sha256 secret".into(),
-                reason: "must be at least 32 bytes",
+            return Err(TufError::HmacSecretTooShort {
+                length: secret.len(),
             });
         }
         self.entries.push((

@@ -1,13 +1,27 @@
 //! The Update Framework (specification v1.0.34) for Lumen: installers trust the registry only
-//! through TUF metadata verified here.
+//! through TUF metadata verified here, and the registry publishes it with the editor here.
 //!
+//! Reading and verifying:
 //! - [`canonical`]: OLPC canonical JSON, the bytes signatures cover.
 //! - [`metadata`]: root, timestamp, snapshot, targets, delegations (classic and succinct bins),
 //!   with unknown fields preserved.
 //! - [`keys`]: key types and schemes, threshold counting (each distinct key once), and the
 //!   opt-in, dangerous `hmac-sha256` ([`keys::DangerousHmacSecrets`]).
+//! - [`fnmatch`]: the target-path patterns of delegated roles.
 //! - [`trusted`]: [`TrustedMetadataSet`], the gatekeeper that decides what is trusted.
-//! - [`updater`]: the client workflow over [`fetch::Fetcher`] and [`store::MetadataStore`].
+//!
+//! The client:
+//! - [`updater`]: the client workflow ([`Updater`]: refresh, target lookup, verified download).
+//! - [`fetch`]: where it reads from ([`fetch::Fetcher`]: HTTP(S) or a local mirror).
+//! - [`store`]: where it keeps trusted metadata between updates ([`store::MetadataStore`]).
+//!
+//! The repository:
+//! - [`editor`]: creates and maintains a repository on disk ([`editor::Repository`]): targets,
+//!   delegations and hash bins, root rotation with staged signatures, signing with a
+//!   [`editor::Keyring`], and commits written so that clients see the old repository or the new.
+//!
+//! Every error is a [`TufError`]; the editor's refusals are [`EditorRefusal`] and misuse of the
+//! API is [`Misuse`].
 //!
 //! ```
 //! use lumen_tuf::metadata::{Metadata, Root};
@@ -40,6 +54,6 @@ pub mod store;
 pub mod trusted;
 pub mod updater;
 
-pub use error::{FetchError, Mismatch, Result, TufError};
+pub use error::{EditorRefusal, FetchError, Mismatch, Misuse, Result, TufError};
 pub use trusted::TrustedMetadataSet;
 pub use updater::{TargetInfo, Updater, UpdaterConfig};

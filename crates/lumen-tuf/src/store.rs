@@ -1,8 +1,10 @@
 //! Where trusted metadata is kept between updates. Files are written atomically (temporary file,
-//! fsync, rename), and what is read back is untrusted input like anything fetched.
+//! fsync, rename: [`lumen_crypto::fs::AtomicWrite`]), and what is read back is untrusted input like
+//! anything fetched.
 
+use lumen_crypto::fs::{AtomicWrite, Durability, FileMode};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// Characters Python's `urllib.parse.quote(s, safe="")` leaves alone: `A-Z a-z 0-9 _ . - ~`.
@@ -80,58 +82,21 @@ impl MetadataStore for DirStore {
 
 /// Writes `bytes` to `path` via a temporary file in the same directory, fsync, rename and an fsync
 /// of the directory: readers see the old or the new content, and the new content survives a crash.
+/// The file is private (0600).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_via_temp(path, bytes, true, false)
+    Ok(AtomicWrite::new(FileMode::Private, Durability::SyncFileAndDir).write(path, bytes)?)
 }
 
 /// Like [`write_atomic`], for a file that is meant to be published (repository metadata and
-/// targets): created with mode 0644 less the umask, as an ordinary new file is, where a temporary
-/// file's private default is 0600.
+/// targets): created with mode 0644 less the umask, as an ordinary new file is.
 pub fn write_atomic_public(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_via_temp(path, bytes, true, true)
-}
-
-/// A temporary file in `dir` (to be renamed over its final name); `public` gives it mode 0644
-/// less the umask instead of 0600.
-pub fn temp_file_in(dir: &Path, public: bool) -> io::Result<tempfile::NamedTempFile> {
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    if public {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    #[cfg(not(unix))]
-    let _ = public;
-    builder.tempfile_in(dir)
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    // `Path::new("x.json").parent()` is `Some("")`: the current directory.
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    }
+    Ok(AtomicWrite::new(FileMode::Public, Durability::SyncFileAndDir).write(path, bytes)?)
 }
 
 /// Like [`write_atomic`] without the fsync: readers see the old or the new content, but a crash
 /// may leave a damaged file (for data that is verified whenever it is read).
 pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_via_temp(path, bytes, false, false)
-}
-
-fn write_via_temp(path: &Path, bytes: &[u8], durable: bool, public: bool) -> io::Result<()> {
-    let dir = parent_dir(path);
-    let mut tmp = temp_file_in(dir, public)?;
-    tmp.write_all(bytes)?;
-    if durable {
-        tmp.as_file().sync_all()?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    if durable {
-        // The rename itself must reach the disk too.
-        std::fs::File::open(dir)?.sync_all()?;
-    }
-    Ok(())
+    Ok(AtomicWrite::new(FileMode::Private, Durability::RenameOnly).write(path, bytes)?)
 }
 
 #[cfg(test)]

@@ -3,10 +3,11 @@
 //!
 //! It does no I/O and takes its reference time once, at construction: every expiry check of one
 //! update uses the same instant. It enforces the workflow's order (root, then timestamp, then
-//! snapshot, then targets and delegations); calling out of order is [`TufError::ApiMisuse`].
+//! snapshot, then targets and delegations); calling out of order is
+//! [`TufError::ApiMisuse`], with the [`Misuse`] naming the rule broken.
 //! Modelled on python-tuf's `ngclient/_internal/trusted_metadata_set.py`.
 
-use crate::error::{Mismatch, Result, TufError};
+use crate::error::{Mismatch, Misuse, Result, TufError};
 use crate::keys::{DangerousHmacSecrets, Delegation, verify_threshold};
 use crate::metadata::{
     MetaFile, Metadata, Parsed, Root, Signed, Snapshot, Targets, Timestamp, format_time,
@@ -113,7 +114,7 @@ impl TrustedMetadataSet {
     /// [`TrustedMetadataSet::update_timestamp`]), as intermediate roots may be expired.
     pub fn update_root(&mut self, bytes: &[u8]) -> Result<&Verified<Root>> {
         if self.timestamp.is_some() {
-            return Err(TufError::ApiMisuse("cannot update root after timestamp"));
+            return Err(TufError::ApiMisuse(Misuse::RootAfterTimestamp));
         }
         let parsed = parse::<Root>(bytes, "root")?;
         verify_root_by(&self.root.metadata.signed, &parsed, &self.hmac)?;
@@ -143,9 +144,7 @@ impl TrustedMetadataSet {
     /// rollback against it) before the expiry error is returned.
     pub fn update_timestamp(&mut self, bytes: &[u8]) -> Result<TimestampUpdate> {
         if self.snapshot.is_some() {
-            return Err(TufError::ApiMisuse(
-                "cannot update timestamp after snapshot",
-            ));
+            return Err(TufError::ApiMisuse(Misuse::TimestampAfterSnapshot));
         }
         let root = self.root.signed();
         if root.common.expires.is_expired(self.now) {
@@ -187,12 +186,10 @@ impl TrustedMetadataSet {
     /// as the rollback reference for a new one.
     pub fn update_snapshot(&mut self, bytes: &[u8], from_local_cache: bool) -> Result<()> {
         let Some(ts) = &self.timestamp else {
-            return Err(TufError::ApiMisuse(
-                "cannot update snapshot before timestamp",
-            ));
+            return Err(TufError::ApiMisuse(Misuse::SnapshotBeforeTimestamp));
         };
         if !self.targets.is_empty() {
-            return Err(TufError::ApiMisuse("cannot update snapshot after targets"));
+            return Err(TufError::ApiMisuse(Misuse::SnapshotAfterTargets));
         }
         self.check_final_timestamp()?;
         if !from_local_cache {
@@ -234,7 +231,7 @@ impl TrustedMetadataSet {
         delegator: &str,
     ) -> Result<&Verified<Targets>> {
         let Some(snapshot) = &self.snapshot else {
-            return Err(TufError::ApiMisuse("cannot load targets before snapshot"));
+            return Err(TufError::ApiMisuse(Misuse::TargetsBeforeSnapshot));
         };
         self.check_final_snapshot()?;
         let file = format!("{role}.json");
@@ -268,7 +265,7 @@ impl TrustedMetadataSet {
             .insert(role.to_owned(), Verified { metadata: parsed });
         self.targets
             .get(role)
-            .ok_or(TufError::ApiMisuse("targets vanished"))
+            .ok_or(TufError::Unreachable("targets vanished"))
     }
 
     /// Checks that the already trusted `role` is also validly delegated by `delegator` (a role
@@ -276,17 +273,19 @@ impl TrustedMetadataSet {
     pub fn check_delegation(&mut self, role: &str, delegator: &str) -> Result<&Verified<Targets>> {
         let key = (role.to_owned(), delegator.to_owned());
         if !self.delegations_checked.contains(&key) {
-            let cached = self
-                .targets
-                .get(role)
-                .ok_or(TufError::ApiMisuse("role is not trusted yet"))?;
+            let cached = self.targets.get(role).ok_or_else(|| {
+                TufError::ApiMisuse(Misuse::RoleNotTrusted {
+                    role: role.to_owned(),
+                })
+            })?;
             let canonical = cached.metadata.canonical_signed()?;
             self.verify_delegate(role, delegator, &canonical, &cached.metadata.signatures)?;
             self.delegations_checked.insert(key);
         }
-        self.targets
-            .get(role)
-            .ok_or(TufError::ApiMisuse("role is not trusted yet"))
+        // Checked above, or trusted together with the delegation recorded.
+        self.targets.get(role).ok_or(TufError::Unreachable(
+            "a checked delegation of an untrusted role",
+        ))
     }
 
     fn verify_delegate(
@@ -306,7 +305,7 @@ impl TrustedMetadataSet {
             let root = self.root.signed();
             let r = root
                 .role("targets")
-                .ok_or(TufError::ApiMisuse("root without targets"))?;
+                .ok_or(TufError::Unreachable("root without targets"))?;
             return verify_threshold(
                 Delegation {
                     role,
@@ -319,9 +318,12 @@ impl TrustedMetadataSet {
                 &self.hmac,
             );
         }
-        let parent = self.targets.get(delegator).ok_or(TufError::ApiMisuse(
-            "cannot load targets before their delegator",
-        ))?;
+        let parent = self.targets.get(delegator).ok_or_else(|| {
+            TufError::ApiMisuse(Misuse::TargetsBeforeDelegator {
+                role: role.to_owned(),
+                delegator: delegator.to_owned(),
+            })
+        })?;
         let not_delegated = || TufError::NotDelegated {
             role: role.to_owned(),
             delegator: delegator.to_owned(),
@@ -354,7 +356,7 @@ impl TrustedMetadataSet {
         let root = self.root.signed();
         let r = root
             .role(role)
-            .ok_or(TufError::ApiMisuse("unknown top-level role"))?;
+            .ok_or(TufError::Unreachable("unknown top-level role"))?;
         verify_threshold(
             Delegation {
                 role,
@@ -383,7 +385,7 @@ impl TrustedMetadataSet {
 
     fn check_final_snapshot(&self) -> Result<()> {
         let (Some(ts), Some(snap)) = (&self.timestamp, &self.snapshot) else {
-            return Err(TufError::ApiMisuse("no snapshot"));
+            return Err(TufError::Unreachable("no snapshot"));
         };
         let c = &snap.signed().common;
         if c.expires.is_expired(self.now) {
@@ -413,7 +415,7 @@ impl TrustedMetadataSet {
 fn verify_root_by(trusted: &Root, new: &Parsed<Root>, hmac: &DangerousHmacSecrets) -> Result<()> {
     let r = trusted
         .role("root")
-        .ok_or(TufError::ApiMisuse("root without root role"))?;
+        .ok_or(TufError::Unreachable("root without root role"))?;
     verify_threshold(
         Delegation {
             role: "root",
@@ -446,4 +448,86 @@ pub fn verify_length_and_hashes(meta: &MetaFile, bytes: &[u8], what: &str) -> Re
         hasher.finish(what)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::editor::{DelegationSpec, InitOptions, Keyring, Repository, Signer};
+    use crate::metadata::PathScope;
+    use lumen_crypto::ed25519::Ed25519SigningKey;
+
+    fn misuse<T: std::fmt::Debug>(r: Result<T>) -> Misuse {
+        match r {
+            Err(TufError::ApiMisuse(m)) => m,
+            other => panic!("expected API misuse, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn calls_out_of_order_are_typed_misuse() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Signer::ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+        let public = signer.public_key().clone();
+        let options = InitOptions::single_key(public.clone());
+        let keys = Keyring::new().with(signer);
+        let now = 1_700_000_000;
+        let mut repo = Repository::create(dir.path(), &options, &keys, now).unwrap();
+        let spec = DelegationSpec {
+            name: "pkg".into(),
+            keys: vec![public],
+            threshold: 1,
+            terminating: false,
+            scope: PathScope::Paths(vec!["pkg/*".into()]),
+        };
+        repo.delegate("targets", spec).unwrap();
+        repo.commit(&keys, now).unwrap();
+        let read = |name: &str| std::fs::read(dir.path().join("metadata").join(name)).unwrap();
+        let (root, timestamp) = (read("1.root.json"), read("timestamp.json"));
+        let (snapshot, targets, pkg) = (
+            read("2.snapshot.json"),
+            read("2.targets.json"),
+            read("1.pkg.json"),
+        );
+
+        let mut set = TrustedMetadataSet::new(&root, now, DangerousHmacSecrets::none()).unwrap();
+        assert_eq!(
+            misuse(set.update_snapshot(&snapshot, false)),
+            Misuse::SnapshotBeforeTimestamp
+        );
+        assert_eq!(
+            misuse(set.update_targets(&targets)),
+            Misuse::TargetsBeforeSnapshot
+        );
+        set.update_timestamp(&timestamp).unwrap();
+        assert_eq!(misuse(set.update_root(&root)), Misuse::RootAfterTimestamp);
+        set.update_snapshot(&snapshot, false).unwrap();
+        assert_eq!(
+            misuse(set.update_timestamp(&timestamp)),
+            Misuse::TimestampAfterSnapshot
+        );
+        assert_eq!(
+            misuse(set.check_delegation("targets", "root")),
+            Misuse::RoleNotTrusted {
+                role: "targets".into()
+            }
+        );
+        assert_eq!(
+            misuse(set.update_delegated_targets(&pkg, "pkg", "targets")),
+            Misuse::TargetsBeforeDelegator {
+                role: "pkg".into(),
+                delegator: "targets".into()
+            }
+        );
+        set.update_targets(&targets).unwrap();
+        assert_eq!(
+            misuse(set.update_snapshot(&snapshot, false)),
+            Misuse::SnapshotAfterTargets
+        );
+        // In order, the same calls succeed.
+        set.update_delegated_targets(&pkg, "pkg", "targets")
+            .unwrap();
+        set.check_delegation("pkg", "targets").unwrap();
+    }
 }

@@ -13,8 +13,9 @@ use crate::hashing::MultiHasher;
 use crate::keys::DangerousHmacSecrets;
 use crate::metadata::Targets;
 use crate::metadata::{MetaFile, TargetFile};
-use crate::store::{MetadataStore, quote_role, write_atomic};
+use crate::store::{MetadataStore, quote_role};
 use crate::trusted::{TimestampUpdate, TrustedMetadataSet, Verified};
+use lumen_crypto::fs::{AtomicWrite, Durability, FileMode};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -85,13 +86,6 @@ impl<S: MetadataStore, F: Fetcher> std::fmt::Debug for Updater<S, F> {
     }
 }
 
-fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
     /// Starts from the root persisted in `store` by an earlier update or by
     /// [`Updater::bootstrap`].
@@ -102,9 +96,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
                 path: PathBuf::from("root.json"),
                 source,
             })?
-            .ok_or(TufError::ApiMisuse(
-                "no trusted root in the metadata store: bootstrap with a root the application ships",
-            ))?;
+            .ok_or(TufError::ApiMisuse(crate::error::Misuse::NoTrustedRoot))?;
         Self::start(store, fetcher, config, &root)
     }
 
@@ -117,7 +109,9 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
     }
 
     fn start(store: S, fetcher: F, config: UpdaterConfig, root: &[u8]) -> Result<Self> {
-        let now = config.reference_time.unwrap_or_else(now_unix);
+        let now = config
+            .reference_time
+            .unwrap_or_else(lumen_crypto::time::unix_now);
         let trusted = TrustedMetadataSet::new(root, now, config.dangerous_hmac_secrets.clone())?;
         Ok(Self {
             store,
@@ -142,7 +136,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
     /// updater; [`Updater::get_targetinfo`] calls it if it has not run.
     pub fn refresh(&mut self) -> Result<()> {
         if self.refreshed {
-            return Err(TufError::ApiMisuse("refresh() runs once per Updater"));
+            return Err(TufError::ApiMisuse(crate::error::Misuse::RefreshTwice));
         }
         self.refreshed = true;
         self.load_root()?;
@@ -224,7 +218,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
         let ts = self
             .trusted
             .timestamp()
-            .ok_or(TufError::ApiMisuse("no timestamp"))?;
+            .ok_or(TufError::Unreachable("no timestamp"))?;
         let (max, local_max, version) =
             self.plan(&ts.signed().snapshot_meta, self.config.snapshot_max_length);
         if let Some(local) = self.local("snapshot", local_max)
@@ -244,7 +238,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
         let snapshot = self
             .trusted
             .snapshot()
-            .ok_or(TufError::ApiMisuse("no snapshot"))?;
+            .ok_or(TufError::ApiMisuse(crate::error::Misuse::NoTrustedSnapshot))?;
         let meta = snapshot
             .signed()
             .meta
@@ -369,7 +363,9 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
             path: dest.to_path_buf(),
             source,
         };
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err)?;
+        let mut tmp = AtomicWrite::new(FileMode::Private, Durability::RenameOnly)
+            .stage_in(dir)
+            .map_err(|e| io_err(e.into_io_error()))?;
         let cap = info.file.length;
         let mut r = reader.take(cap.saturating_add(1));
         let mut buf = vec![0u8; 64 * 1024];
@@ -403,18 +399,7 @@ impl<S: MetadataStore, F: Fetcher> Updater<S, F> {
         }
         hasher.finish(&info.path)?;
         // No fsync: a cached target is re-verified before reuse (`find_cached_target`).
-        tmp.persist(dest).map_err(|e| io_err(e.error))?;
+        tmp.commit(dest).map_err(|e| io_err(e.into_io_error()))?;
         Ok(dest.to_path_buf())
     }
-}
-
-/// Writes `bytes` as the trusted root of a metadata directory (`init` without checks, as the
-/// conformance protocol's `init` does; the first update verifies it).
-pub fn install_root(dir: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|source| TufError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let path = dir.join("root.json");
-    write_atomic(&path, bytes).map_err(|source| TufError::Io { path, source })
 }

@@ -8,18 +8,13 @@ use lumen_crypto::ed25519::Ed25519SigningKey;
 use lumen_tuf::editor::{DelegationSpec, InitOptions, Keyring, Repository, Signer, target_file};
 use lumen_tuf::fetch::DirFetcher;
 use lumen_tuf::keys::DangerousHmacSecrets;
-use lumen_tuf::metadata::{
-    Metadata, PathScope, Root, Signed, Snapshot, Targets, Timestamp, set_parallel_threshold,
-};
+use lumen_tuf::metadata::{Metadata, PathScope, Root, Signed, Snapshot, Targets, Timestamp};
 use lumen_tuf::store::DirStore;
 use lumen_tuf::{TrustedMetadataSet, TufError, Updater, UpdaterConfig};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex};
-
-/// Serialises tests that switch the process-wide parse path.
-static PATHS: Mutex<()> = Mutex::new(());
+use std::sync::LazyLock;
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -232,18 +227,14 @@ fn dup(at: &str, name: &str) -> Inject {
 /// Parses `bytes` as `T` on the one-thread and the two-thread path; both must refuse it with
 /// `DuplicateMember` naming `name`.
 fn refused_on_both_paths<T: Signed + std::fmt::Debug>(bytes: &[u8], name: &str) {
-    let _guard = PATHS.lock().unwrap_or_else(|e| e.into_inner());
     for threshold in [usize::MAX, 0] {
-        set_parallel_threshold(threshold);
-        let r = Metadata::<T>::from_bytes(bytes, "dup");
-        set_parallel_threshold(256 * 1024);
-        match r {
+        match Metadata::<T>::parse_and_verify_with(bytes, "dup", threshold, |_, _| Ok(())) {
             Err(TufError::DuplicateMember { role, name: n }) => {
                 assert_eq!((role.as_str(), n.as_str()), ("dup", name));
             }
             other => panic!(
                 "threshold {threshold}: {:?}\n{}",
-                other.map(|p| p.metadata),
+                other.map(|(metadata, _)| metadata),
                 String::from_utf8_lossy(bytes)
             ),
         }

@@ -4,14 +4,14 @@
 
 use lumen_crypto::ed25519::Ed25519SigningKey;
 use lumen_tuf::editor::{
-    DelegationSpec, InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer, key_id,
-    sign_root_bytes, target_file,
+    DelegationSpec, EditorRefusal, InitOptions, KeyChange, Keyring, Repository, RoleSpec,
+    RootEditor, Signer, key_id, sign_root_bytes, target_file,
 };
 use lumen_tuf::fetch::DirFetcher;
 use lumen_tuf::keys::DangerousHmacSecrets;
 use lumen_tuf::metadata::{Metadata, PathScope, Root, Targets};
 use lumen_tuf::store::DirStore;
-use lumen_tuf::{TufError, Updater, UpdaterConfig};
+use lumen_tuf::{Misuse, TufError, Updater, UpdaterConfig};
 use std::path::Path;
 
 fn now() -> i64 {
@@ -177,7 +177,7 @@ fn create_add_delegate_refresh_and_download() {
     // Reopen from disk and keep editing: versions move on. One editor at a time.
     assert!(matches!(
         Repository::open(&repo_dir),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::RepositoryLocked { .. }))
     ));
     drop(repo);
     let mut repo = Repository::open(&repo_dir).unwrap();
@@ -361,7 +361,7 @@ fn threshold_root_signing_two_of_three() {
     // A key that is not a root key is refused.
     assert!(matches!(
         sign_root_bytes(&staged, &signer(99), None),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::NotARootKey { .. }))
     ));
     // Reopen (as the publishing machine would) and import the signed copy.
     drop(repo);
@@ -646,7 +646,7 @@ fn hmac_keys_are_refused_for_root_and_opt_in_elsewhere() {
         opts.root = RoleSpec::new(vec![hmac.public_key().clone()], 1);
         assert!(matches!(
             Repository::init(dir.path(), &opts, now()),
-            Err(TufError::Editor { .. })
+            Err(TufError::Refused(EditorRefusal::SharedSecretRootKey))
         ));
     }
     let dir = tempfile::tempdir().unwrap();
@@ -659,7 +659,7 @@ fn hmac_keys_are_refused_for_root_and_opt_in_elsewhere() {
     };
     assert!(matches!(
         repo.edit_root(now(), |r| r.change_keys("root", &add_hmac_root)),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::SharedSecretRootKey))
     ));
     assert!(
         repo.staged_root().is_none(),
@@ -669,7 +669,7 @@ fn hmac_keys_are_refused_for_root_and_opt_in_elsewhere() {
         .unwrap();
     assert!(matches!(
         repo.sign_root(&hmac),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::SharedSecretRootSigner))
     ));
     repo.discard_staged_root().unwrap();
 
@@ -685,7 +685,7 @@ fn hmac_keys_are_refused_for_root_and_opt_in_elsewhere() {
     };
     assert!(matches!(
         plain.delegate("targets", spec.clone()),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::SharedSecretKeyNotAllowed { role })) if role == "mac"
     ));
 
     // With it, a delegated role signed by a MAC serves clients that hold the secret.
@@ -733,14 +733,16 @@ fn placement_is_checked_against_the_client_search() {
     // Outside the role's paths.
     assert!(matches!(
         repo.add_target(Some("pkg"), "other/x", fake_file(1)),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::OutsideDelegatedScope { path, role }))
+            if path == "other/x" && role == "pkg"
     ));
     // Shadowed by an entry in a role searched first.
     repo.add_target(Some("targets"), "pkg/a", fake_file(1))
         .unwrap();
     assert!(matches!(
         repo.add_target(Some("pkg"), "pkg/a", fake_file(2)),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::ShadowedTarget { role, listed_by, .. }))
+            if role == "pkg" && listed_by == "targets"
     ));
     assert_eq!(repo.remove_target(None, "pkg/a").unwrap(), "targets");
     assert_eq!(repo.add_target(None, "pkg/a", fake_file(2)).unwrap(), "pkg");
@@ -751,13 +753,13 @@ fn placement_is_checked_against_the_client_search() {
     // Bad paths, bad hashes, duplicate and reserved role names.
     assert!(matches!(
         repo.add_target(None, "../etc/passwd", fake_file(1)),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::TargetPathSegment { .. }))
     ));
     let mut f = fake_file(1);
     f.hashes.insert("md5".into(), "00".repeat(16));
     assert!(matches!(
         repo.add_target(None, "x", f),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::UncheckableHashAlgorithm { algorithm, .. })) if algorithm == "md5"
     ));
     for name in ["pkg", "snapshot", ""] {
         let r = repo.delegate(
@@ -770,7 +772,16 @@ fn placement_is_checked_against_the_client_search() {
                 scope: PathScope::Paths(vec!["*".into()]),
             },
         );
-        assert!(matches!(r, Err(TufError::Editor { .. })), "{name:?}");
+        let refused = match r {
+            Err(TufError::Refused(refusal)) => refusal,
+            other => panic!("{name:?}: {other:?}"),
+        };
+        let expected = match name {
+            "pkg" => EditorRefusal::RoleExists { role: name.into() },
+            "snapshot" => EditorRefusal::TopLevelRoleName { name: name.into() },
+            _ => EditorRefusal::RoleNameLength { name: name.into() },
+        };
+        assert_eq!(refused, expected);
     }
     // A threshold nobody can meet.
     let r = repo.delegate(
@@ -783,11 +794,15 @@ fn placement_is_checked_against_the_client_search() {
             scope: PathScope::Paths(vec!["*".into()]),
         },
     );
-    assert!(matches!(r, Err(TufError::Editor { .. })));
+    assert!(matches!(
+        r,
+        Err(TufError::Refused(EditorRefusal::ThresholdAboveKeys { role, threshold: 2, keys: 1 }))
+            if role == "two"
+    ));
     // Succinct bins cannot join a delegator that lists roles.
     assert!(matches!(
         repo.delegate_succinct("targets", "bins", 3, vec![key(5)], 1),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::DelegatesToListedRoles { delegator })) if delegator == "targets"
     ));
     repo.commit(&all_keys(), now()).unwrap();
     assert_eq!(download_info(dir.path(), "pkg/a").length, 2);
@@ -910,18 +925,18 @@ fn misuse_and_refusals() {
     // Editing targets before the root is published.
     assert!(matches!(
         repo.add_target(None, "a", fake_file(1)),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::NoPublishedRoot { .. }))
     ));
     // init twice.
     assert!(matches!(
         Repository::init(dir.path(), &options(), now()),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::RepositoryExists { .. }))
     ));
     // Opening a directory that is not a repository.
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(
         Repository::open(empty.path()),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::NotARepository { .. }))
     ));
     // An expired root cannot be published.
     repo.sign_root(&signer(1)).unwrap();
@@ -935,7 +950,7 @@ fn misuse_and_refusals() {
     let d2 = tempfile::tempdir().unwrap();
     assert!(matches!(
         Repository::init(d2.path(), &bad, now()),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::ThresholdAboveKeys { role, threshold: 2, keys: 1 })) if role == "root"
     ));
     // A corrupt metadata file is a structured error on open.
     repo.publish_root(&all_keys(), now()).unwrap();
@@ -1035,4 +1050,581 @@ fn pep458_scale() {
         drop(repo);
         keep.push(dir);
     }
+}
+
+/// The refusal `r` carries, or a panic naming what came instead.
+fn refused<T: std::fmt::Debug>(r: Result<T, TufError>) -> EditorRefusal {
+    match r {
+        Err(TufError::Refused(refusal)) => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn spec(name: &str, scope: PathScope) -> DelegationSpec {
+    DelegationSpec {
+        name: name.into(),
+        keys: vec![key(5)],
+        threshold: 1,
+        terminating: false,
+        scope,
+    }
+}
+
+/// The refusal of `edit` as an edit of the next root version, which must stage nothing.
+fn refused_root_edit(
+    repo: &mut Repository,
+    edit: impl FnOnce(&mut RootEditor<'_>) -> Result<(), TufError>,
+) -> EditorRefusal {
+    let refusal = refused(repo.edit_root(now(), edit));
+    assert!(repo.staged_root().is_none(), "{refusal:?} staged a root");
+    refusal
+}
+
+#[test]
+fn root_refusals_name_their_case_and_stage_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    // Nothing is staged.
+    assert_eq!(
+        refused(repo.sign_root(&signer(1))),
+        EditorRefusal::NoStagedRootToSign
+    );
+    assert_eq!(
+        refused(repo.publish_root(&all_keys(), now())),
+        EditorRefusal::NoStagedRoot
+    );
+    assert_eq!(
+        refused(repo.root_signing_status()),
+        EditorRefusal::NoStagedRoot
+    );
+    assert_eq!(
+        refused(repo.resign("root")),
+        EditorRefusal::RootSignedOffline
+    );
+
+    let targets_id = key_id(&key(2)).unwrap();
+    let change = |add: Vec<lumen_tuf::metadata::Key>, remove: &[&str], threshold| KeyChange {
+        add,
+        remove: remove.iter().map(|r| (*r).to_owned()).collect(),
+        threshold,
+    };
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| r.change_keys("pkg", &KeyChange::default())),
+        EditorRefusal::NotTopLevelRole { role: "pkg".into() }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| r
+            .change_keys("targets", &change(vec![], &["nope"], None))),
+        EditorRefusal::KeyNotInRole {
+            role: "targets".into(),
+            keyid: "nope".into(),
+        }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| r
+            .change_keys("targets", &change(vec![], &[], Some(0)))),
+        EditorRefusal::ZeroThreshold {
+            role: "targets".into(),
+        }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| r
+            .change_keys("snapshot", &change(vec![key(8)], &[], Some(3)))),
+        EditorRefusal::ThresholdAboveKeys {
+            role: "snapshot".into(),
+            threshold: 3,
+            keys: 2,
+        }
+    );
+    let mut no_public = key(7);
+    no_public.keyval.clear();
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| r
+            .change_keys("targets", &change(vec![no_public], &[], None))),
+        EditorRefusal::MissingPublicKey {
+            keytype: "ed25519".into(),
+            scheme: "ed25519".into(),
+        }
+    );
+    let odd = lumen_tuf::metadata::Key::new("x-key", "x-scheme", "00".into());
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| r
+            .change_keys("targets", &change(vec![odd], &[], None))),
+        EditorRefusal::UnsupportedKey {
+            keytype: "x-key".into(),
+            scheme: "x-scheme".into(),
+        }
+    );
+    // Another tool listed a different key under the id key 7 gets.
+    let id7 = key_id(&key(7)).unwrap();
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| {
+            r.root_mut().keys.insert(id7.clone(), key(8));
+            r.change_keys("targets", &change(vec![key(7)], &[], None))
+        }),
+        EditorRefusal::KeyIdClash { keyid: id7.clone() }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| {
+            r.root_mut().common.version = 7;
+            Ok(())
+        }),
+        EditorRefusal::RootVersionEdited {
+            expected: 2,
+            found: 7,
+        }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| {
+            r.root_mut().consistent_snapshot = Some(false);
+            Ok(())
+        }),
+        EditorRefusal::ConsistentSnapshotChanged
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| {
+            r.root_mut().roles.remove("snapshot");
+            Ok(())
+        }),
+        EditorRefusal::RootRoleMissing {
+            role: "snapshot".into(),
+        }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| {
+            let targets = r.root().roles["targets"].clone();
+            r.root_mut().roles.insert("mirrors".into(), targets);
+            Ok(())
+        }),
+        EditorRefusal::UnexpectedRootRoles {
+            roles: vec!["mirrors".into()],
+        }
+    );
+    assert_eq!(
+        refused_root_edit(&mut repo, |r| {
+            if let Some(role) = r.root_mut().roles.get_mut("targets") {
+                role.keyids.push("ab".repeat(32));
+            }
+            Ok(())
+        }),
+        EditorRefusal::KeyNotInTable {
+            role: "targets".into(),
+            keyid: "ab".repeat(32),
+        }
+    );
+    // The refusals did not change the published root's keys.
+    assert_eq!(
+        repo.root().unwrap().signed.roles["targets"].keyids,
+        vec![targets_id]
+    );
+    // A key that signs neither the staged root nor the published one.
+    repo.edit_root(now(), |_| Ok(())).unwrap();
+    assert_eq!(
+        refused(repo.sign_root(&signer(9))),
+        EditorRefusal::NotARootKey {
+            keyid: signer(9).keyid().to_owned()
+        }
+    );
+}
+
+#[test]
+fn delegation_and_target_refusals_name_their_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    let paths = |p: &str| PathScope::Paths(vec![p.into()]);
+    assert_eq!(
+        refused(repo.delegate("targets", spec("a\nb", paths("*")))),
+        EditorRefusal::RoleNameControlCharacter {
+            name: "a\nb".into()
+        }
+    );
+    assert_eq!(
+        refused(repo.delegate("targets", spec(&"r".repeat(256), paths("*")))),
+        EditorRefusal::RoleNameLength {
+            name: "r".repeat(256)
+        }
+    );
+    assert_eq!(
+        refused(repo.delegate("targets", spec("x", PathScope::Paths(Vec::new())))),
+        EditorRefusal::NoPaths { role: "x".into() }
+    );
+    assert_eq!(
+        refused(repo.delegate(
+            "targets",
+            spec("x", PathScope::HashPrefixes(Vec::<String>::new().into()))
+        )),
+        EditorRefusal::NoHashPrefixes { role: "x".into() }
+    );
+    assert_eq!(
+        refused(repo.delegate(
+            "targets",
+            spec(
+                "x",
+                PathScope::HashPrefixes(vec!["0a".into(), "AB".into()].into())
+            )
+        )),
+        EditorRefusal::MalformedHashPrefix {
+            role: "x".into(),
+            prefix: "AB".into()
+        }
+    );
+    let mut zero = spec("x", paths("*"));
+    zero.threshold = 0;
+    assert_eq!(
+        refused(repo.delegate("targets", zero)),
+        EditorRefusal::ZeroThreshold { role: "x".into() }
+    );
+    assert_eq!(
+        refused(lumen_tuf::editor::hash_bin_names("b", 3)),
+        EditorRefusal::HashBinCount { bins: 3 }
+    );
+    assert_eq!(
+        refused(repo.delegate_hash_bins("targets", "b", 1 << 21, vec![key(5)], 1)),
+        EditorRefusal::HashBinCount { bins: 1 << 21 }
+    );
+    for bit_length in [0, 21] {
+        assert_eq!(
+            refused(repo.delegate_succinct("targets", "sb", bit_length, vec![key(5)], 1)),
+            EditorRefusal::SuccinctBitLength { bit_length }
+        );
+    }
+    // A role that delegates to succinct bins lists no roles, and the reverse.
+    repo.delegate("targets", spec("succ", paths("s/*")))
+        .unwrap();
+    repo.delegate_succinct("succ", "sb", 2, vec![key(5)], 1)
+        .unwrap();
+    assert_eq!(
+        refused(repo.delegate("succ", spec("x", paths("s/x/*")))),
+        EditorRefusal::DelegatesToSuccinctBins {
+            delegator: "succ".into()
+        }
+    );
+    assert_eq!(
+        refused(repo.delegate_succinct("targets", "sb", 2, vec![key(5)], 1)),
+        EditorRefusal::SuccinctBinNameTaken {
+            name_prefix: "sb".into()
+        }
+    );
+    assert_eq!(
+        refused(repo.delegate_hash_bins("targets", "sb", 16, vec![key(5)], 1)),
+        EditorRefusal::RoleExists {
+            role: "sb-0".into()
+        }
+    );
+    assert_eq!(
+        refused(repo.delegator_of("nosuch")),
+        EditorRefusal::NotDelegatedByAnyRole {
+            role: "nosuch".into()
+        }
+    );
+    // Delegations and versions change only through the editor's own operations.
+    assert_eq!(
+        refused(repo.edit_targets("targets", |t| {
+            t.delegations = None;
+            Ok(())
+        })),
+        EditorRefusal::DelegationsEdited {
+            role: "targets".into()
+        }
+    );
+    assert_eq!(
+        refused(repo.edit_targets("targets", |t| {
+            t.common.version += 1;
+            Ok(())
+        })),
+        EditorRefusal::VersionEdited {
+            role: "targets".into()
+        }
+    );
+    // Target paths and hashes.
+    assert_eq!(
+        refused(repo.add_target(None, "", fake_file(1))),
+        EditorRefusal::TargetPathLength { path: "".into() }
+    );
+    assert_eq!(
+        refused(repo.add_target(None, "a\\b", fake_file(1))),
+        EditorRefusal::TargetPathCharacter {
+            path: "a\\b".into()
+        }
+    );
+    let mut no_hash = fake_file(1);
+    no_hash.hashes = lumen_tuf::metadata::Hashes::new();
+    assert_eq!(
+        refused(repo.add_target(None, "a", no_hash)),
+        EditorRefusal::NoTargetHash { path: "a".into() }
+    );
+    let mut upper = fake_file(1);
+    upper.hashes.insert("sha256".into(), "AB".repeat(32));
+    assert_eq!(
+        refused(repo.add_target(None, "a", upper)),
+        EditorRefusal::MalformedDigest {
+            path: "a".into(),
+            algorithm: "sha256".into()
+        }
+    );
+    // A chain of 32 delegated roles is as deep as clients search: a target below it is refused
+    // on every path that places targets.
+    let mut parent = String::from("targets");
+    for i in 0..32 {
+        let name = format!("deep{i}");
+        repo.delegate(&parent, spec(&name, paths("deep/*")))
+            .unwrap();
+        parent = name;
+    }
+    let too_deep = EditorRefusal::DelegationChainTooDeep {
+        path: "deep/x".into(),
+        max: 32,
+    };
+    assert_eq!(refused(repo.route("deep/x")), too_deep);
+    assert_eq!(
+        refused(repo.add_target(None, "deep/x", fake_file(1))),
+        too_deep
+    );
+    let f = fake_file(1);
+    assert_eq!(
+        refused(repo.add_targets_bulk([("deep/x".to_owned(), f.length, f.hashes)])),
+        too_deep
+    );
+}
+
+#[test]
+fn shared_secret_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    let mut config = repo.config().clone();
+    config.dangerous_allow_hmac_keys = true;
+    repo.set_config(config).unwrap();
+    let mut bad = spec("mac", PathScope::Paths(vec!["m/*".into()]));
+    bad.keys = vec![lumen_tuf::metadata::Key::new(
+        "hmac-sha256",
+        "hmac-sha256",
+        "not hex".into(),
+    )];
+    assert_eq!(
+        refused(repo.delegate("targets", bad)),
+        EditorRefusal::MalformedSharedSecretKey
+    );
+    let mut secrets = DangerousHmacSecrets::none();
+    assert!(matches!(
+        secrets.dangerous_add_shared_secret(&[1; 31]),
+        Err(TufError::HmacSecretTooShort { length: 31 })
+    ));
+    assert!(matches!(
+        Signer::dangerous_hmac_sha256(&[1; 16]),
+        Err(TufError::HmacSecretTooShort { length: 16 })
+    ));
+}
+
+/// Re-signs `timestamp.json` of the repository in `dir` (timestamp key 4) with version `version`.
+fn set_timestamp_version(dir: &Path, version: u64) {
+    let path = md_dir(dir).join("timestamp.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    doc["signed"]["version"] = serde_json::json!(version);
+    let canonical = lumen_tuf::canonical::encode(&doc["signed"]).unwrap();
+    doc["signatures"] = serde_json::json!([{
+        "keyid": signer(4).keyid(),
+        "sig": signer(4).sign_hex(&canonical).unwrap(),
+    }]);
+    std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn a_version_that_cannot_grow_is_refused_and_a_half_done_commit_poisons_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = all_keys();
+    Repository::create(dir.path(), &options(), &keys, now()).unwrap();
+    set_timestamp_version(dir.path(), u64::MAX);
+    let mut repo = Repository::open(dir.path()).unwrap();
+    // The refusal comes after the new snapshot was written: memory no longer matches the disk.
+    assert_eq!(
+        refused(repo.refresh(&keys, now())),
+        EditorRefusal::VersionExhausted {
+            role: "timestamp".into()
+        }
+    );
+    assert!(matches!(
+        repo.add_target(None, "a", fake_file(1)),
+        Err(TufError::ApiMisuse(Misuse::EditorPoisoned))
+    ));
+    assert!(matches!(
+        repo.commit(&keys, now()),
+        Err(TufError::ApiMisuse(Misuse::EditorPoisoned))
+    ));
+}
+
+#[test]
+fn editor_and_client_misuse_is_typed() {
+    // A repository whose only root, staged, was discarded has no root to edit.
+    let dir = tempfile::tempdir().unwrap();
+    let mut repo = Repository::init(dir.path(), &options(), now()).unwrap();
+    repo.discard_staged_root().unwrap();
+    assert!(matches!(
+        repo.edit_root(now(), |_| Ok(())),
+        Err(TufError::ApiMisuse(Misuse::NoRoot))
+    ));
+
+    let dir = tempfile::tempdir().unwrap();
+    Repository::create(dir.path(), &options(), &all_keys(), now()).unwrap();
+    // A client needs a trusted root in its store.
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Updater::new(
+            DirStore::new(empty.path()).unwrap(),
+            DirFetcher::new(md_dir(dir.path())),
+            UpdaterConfig::default(),
+        ),
+        Err(TufError::ApiMisuse(Misuse::NoTrustedRoot))
+    ));
+    // refresh() runs once.
+    let mut u = refresh(dir.path()).unwrap();
+    assert!(matches!(
+        u.refresh(),
+        Err(TufError::ApiMisuse(Misuse::RefreshTwice))
+    ));
+    // Targets cannot be looked up after a refresh that failed before snapshot.
+    std::fs::remove_file(md_dir(dir.path()).join("1.snapshot.json")).unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let mut u = client_with(dir.path(), store.path(), UpdaterConfig::default());
+    assert!(matches!(u.refresh(), Err(TufError::Fetch { .. })));
+    assert!(matches!(
+        u.get_targetinfo("a"),
+        Err(TufError::ApiMisuse(Misuse::NoTrustedSnapshot))
+    ));
+}
+
+#[test]
+fn status_reports_published_roles_delegations_and_the_staged_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = now();
+    let mut repo = Repository::init(dir.path(), &options(), t).unwrap();
+    // Before root version 1 is published: only the staged root.
+    let st = repo.status(t).unwrap();
+    assert!(st.consistent_snapshot);
+    assert!(st.roles.is_empty() && st.delegated.is_empty());
+    let staged = st.staged_root.unwrap();
+    assert_eq!((staged.version, staged.signed, staged.threshold), (1, 0, 1));
+    assert_eq!(staged.previous, None);
+
+    repo.sign_root(&signer(1)).unwrap();
+    let keys = all_keys();
+    repo.publish_root(&keys, t).unwrap();
+    repo.delegate(
+        "targets",
+        spec("pkg", PathScope::Paths(vec!["pkg/*".into()])),
+    )
+    .unwrap();
+    repo.delegate_succinct("pkg", "sb", 1, vec![key(5)], 1)
+        .unwrap();
+    repo.add_target(None, "top", fake_file(1)).unwrap();
+    repo.add_target(None, "pkg/a", fake_file(2)).unwrap();
+    repo.commit(&keys, t).unwrap();
+    drop(repo);
+
+    let mut repo = Repository::open(dir.path()).unwrap();
+    let st = repo.status(t).unwrap();
+    let names: Vec<&str> = st.roles.iter().map(|r| r.role).collect();
+    assert_eq!(names, ["root", "timestamp", "snapshot", "targets"]);
+    for (role, n) in [
+        ("root", 1),
+        ("targets", 2),
+        ("snapshot", 3),
+        ("timestamp", 4),
+    ] {
+        let r = st.role(role).unwrap();
+        assert_eq!(r.keyids, vec![key_id(&key(n)).unwrap()], "{role}");
+        assert_eq!(r.threshold, 1);
+        assert!(!r.expired, "{role}");
+    }
+    let versions: Vec<u64> = st.roles.iter().map(|r| r.version).collect();
+    assert_eq!(versions, [1, 2, 2, 2]);
+    assert_eq!(st.role("targets").unwrap().targets, Some(1));
+    assert_eq!(st.role("root").unwrap().targets, None);
+    let delegated: Vec<(&str, u64)> = st
+        .delegated
+        .iter()
+        .map(|d| (d.role.as_str(), d.version))
+        .collect();
+    assert_eq!(delegated, [("pkg", 1), ("sb-0", 1), ("sb-1", 1)]);
+    assert_eq!(st.staged_root, None);
+    // Expiry is judged at the time asked for: timestamp (1 day) expires first.
+    let later = repo.status(t + 2 * 86_400).unwrap();
+    let expired: Vec<&str> = later
+        .roles
+        .iter()
+        .filter(|r| r.expired)
+        .map(|r| r.role)
+        .collect();
+    assert_eq!(expired, ["timestamp"]);
+
+    // A new root version collecting signatures.
+    repo.edit_root(t, |r| {
+        r.change_keys(
+            "timestamp",
+            &KeyChange {
+                add: vec![key(6)],
+                ..Default::default()
+            },
+        )
+    })
+    .unwrap();
+    let staged = repo.status(t).unwrap().staged_root.unwrap();
+    assert_eq!(staged, repo.root_signing_status().unwrap());
+    assert_eq!(
+        (staged.version, staged.signed, staged.previous),
+        (2, 0, Some((0, 1)))
+    );
+}
+
+#[test]
+fn the_delegator_of_a_delegation_knows_succinct_bins() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = all_keys();
+    let mut repo = Repository::create(dir.path(), &options(), &keys, now()).unwrap();
+    repo.delegate(
+        "targets",
+        spec("pkg", PathScope::Paths(vec!["pkg/*".into()])),
+    )
+    .unwrap();
+    repo.delegate_succinct("pkg", "sb", 2, vec![key(5)], 1)
+        .unwrap();
+    repo.delegate_hash_bins("targets", "hb", 4, vec![key(5)], 1)
+        .unwrap();
+    repo.commit(&keys, now()).unwrap();
+    drop(repo);
+    // A fresh editor has read only `targets`: the lookup reads what it needs.
+    for (name, delegator) in [
+        ("pkg", Some("targets")),
+        ("targets", Some("root")),
+        ("sb", Some("pkg")),
+        ("sb-3", Some("pkg")),
+        ("hb-4-7", Some("targets")),
+        // The prefix of classic hash bins names no delegation, nor does a prefix of a prefix.
+        ("hb", None),
+        ("s", None),
+        ("nosuch", None),
+    ] {
+        let mut repo = Repository::open(dir.path()).unwrap();
+        match delegator {
+            Some(d) => assert_eq!(repo.delegator_of_delegation(name).unwrap(), d, "{name}"),
+            None => assert_eq!(
+                refused(repo.delegator_of_delegation(name)),
+                EditorRefusal::NotDelegatedByAnyRole { role: name.into() },
+                "{name}"
+            ),
+        }
+    }
+    // What it finds is what change_delegation_keys takes.
+    let mut repo = Repository::open(dir.path()).unwrap();
+    let d = repo.delegator_of_delegation("sb").unwrap();
+    repo.change_delegation_keys(
+        &d,
+        "sb",
+        &KeyChange {
+            add: vec![key(6)],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    repo.commit(&ring(&[1, 2, 3, 4, 5, 6]), now()).unwrap();
 }

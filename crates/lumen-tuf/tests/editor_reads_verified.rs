@@ -6,8 +6,8 @@
 
 use lumen_crypto::ed25519::Ed25519SigningKey;
 use lumen_tuf::editor::{
-    DelegationSpec, InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer, sign_root_bytes,
-    target_file,
+    DelegationSpec, EditorRefusal, InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer,
+    sign_root_bytes, target_file,
 };
 use lumen_tuf::fetch::DirFetcher;
 use lumen_tuf::keys::DangerousHmacSecrets;
@@ -697,7 +697,9 @@ fn an_interrupted_publish_can_be_published_again() {
     let mut repo = Repository::open(&dir).unwrap();
     assert!(matches!(
         repo.discard_staged_root(),
-        Err(TufError::Editor { .. })
+        Err(TufError::Refused(EditorRefusal::StagedRootAlreadyWritten {
+            version: 3
+        }))
     ));
     repo.publish_root(&all_keys(), now()).unwrap();
     drop(repo);

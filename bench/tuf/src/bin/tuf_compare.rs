@@ -8,8 +8,9 @@
 //!   tuf_compare REPO_DIR LUMEN_CLIENT PYTHON TOUGH_CLIENT [ROUNDS]
 //!
 //! REPO_DIR holds `metadata/`, `targets/` and `bench.json` (`{"target": "<a target path>"}`),
-//! as written by `tuf_gen`. LUMEN_CLIENT is the `lumen-tuf-conformance` binary; PYTHON is an
-//! interpreter with tuf 7.0.1 (runs `bench/tuf/tuf_pytuf.py`); TOUGH_CLIENT is `tuf_tough`.
+//! as written by `tuf_gen`. LUMEN_CLIENT is the `lumen-tuf-conformance` binary (crate
+//! `crates/lumen-tuf-conformance`); PYTHON is an interpreter with tuf 7.0.1 (runs
+//! `bench/tuf/tuf_pytuf.py`); TOUGH_CLIENT is `tuf_tough`.
 //!
 //! lumen-tuf and python-tuf must succeed on every operation. tough may not (it has no
 //! `succinct_roles`; it loads and validates every delegated role on every load; it fetches

@@ -1,4 +1,6 @@
-//! Helpers shared by the `lumen log` tests: a raw HTTP/1.1 client and a `lumen log serve` process.
+//! Helpers shared by the `lumen` process tests: the `lumen` command set up in a directory, a
+//! Lumen program the checker rejects, and, for the `lumen log` tests, `lumen log init`, a raw
+//! HTTP/1.1 client and a `lumen log serve` process.
 
 // Not every test binary uses every helper.
 #![allow(dead_code)]
@@ -8,6 +10,40 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::Duration;
+
+/// The `lumen` binary run in `dir`, with no passphrase in the environment (a prompt fails, there
+/// being no terminal) and `LUMEN_HOME` at `dir/home`.
+pub(crate) fn lumen(dir: &Path) -> assert_cmd::Command {
+    let mut cmd =
+        assert_cmd::Command::cargo_bin("lumen").expect("the lumen binary is built by cargo test");
+    cmd.current_dir(dir)
+        .env_remove("LUMEN_KEY_PASSPHRASE")
+        .env("LUMEN_HOME", dir.join("home"));
+    cmd
+}
+
+/// A Lumen program with diagnostic E0201 on line 5, column 11: the call is not granted to the cell.
+pub(crate) const NOT_GRANTED: &str = r#"use tool http.get as Fetch
+grant Fetch domain "api.weather.example"
+
+cell main() -> String
+  let r = Fetch(url: "https://api.weather.example/today")
+  return r.body
+end
+"#;
+
+/// `lumen log serve` of the log `log` with key `log.key` in the current directory, on a free port
+/// of 127.0.0.1.
+pub(crate) const LOG_SERVE: [&str; 8] = [
+    "log",
+    "serve",
+    "--dir",
+    "log",
+    "--key",
+    "log.key",
+    "--listen",
+    "127.0.0.1:0",
+];
 
 /// `lumen log init` of the log `log` with key `log.key` in `dir`; returns the verifier key it prints.
 pub(crate) fn init_log(dir: &Path, origin: &str) -> String {
@@ -95,16 +131,7 @@ impl Server {
     pub(crate) fn start_with(dir: &Path, max_delay_ms: u32, extra: &[&str]) -> Self {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("lumen"))
             .current_dir(dir)
-            .args([
-                "log",
-                "serve",
-                "--dir",
-                "log",
-                "--key",
-                "log.key",
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .args(LOG_SERVE)
             .args(["--max-delay-ms", &max_delay_ms.to_string()])
             .args(extra)
             .stdout(Stdio::piped())

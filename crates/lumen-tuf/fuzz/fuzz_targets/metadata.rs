@@ -6,6 +6,11 @@
 //!    `Metadata` with the same canonical bytes; canonical encoding is idempotent (canonical output,
 //!    parsed and encoded again, is unchanged), and canonical output fails to parse as JSON only
 //!    when a string holds a control character (written raw, as OLPC canonical JSON does).
+//!    Both parse paths (one thread, or two for large files: see
+//!    `Metadata::parse_and_verify_with`) give the same result for every input, with and without
+//!    a signature check, and that check passes exactly when the fixed key signed the canonical
+//!    bytes of `signed`. (The trust sequence below parses its small inputs on one thread; the
+//!    two-thread path is held to it by this comparison, made on every input fed to it.)
 //! 2. Trust: starting from a fixed root signed by a fixed Ed25519 key, a fuzz-chosen sequence of
 //!    `update_root` / `update_timestamp` / `update_snapshot` / `update_targets` /
 //!    `update_delegated_targets` / `check_delegation` calls never makes the set trust metadata
@@ -33,7 +38,6 @@ use lumen_tuf::canonical;
 use lumen_tuf::keys::DangerousHmacSecrets;
 use lumen_tuf::metadata::{
     DelegatedRoles, Key, Metadata, Parsed, Root, Signature, Signed, Snapshot, Targets, Timestamp,
-    set_parallel_threshold,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
@@ -62,23 +66,16 @@ fn reparse<T: Signed + PartialEq + Debug>(parsed: &Parsed<T>, bytes: &[u8], how:
             String::from_utf8_lossy(bytes)
         ),
     };
-    assert_eq!(
-        again.metadata, parsed.metadata,
-        "{how}: re-parsed metadata differs"
-    );
-    assert_eq!(
-        again.canonical_signed, parsed.canonical_signed,
-        "{how}: re-parsed canonical bytes differ"
-    );
+    same_parse(&again, parsed, &format!("{how}, parsed again"));
 }
 
-/// The error's variant name.
-fn variant(e: &lumen_tuf::TufError) -> String {
-    let d = format!("{e:?}");
-    d.split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("")
-        .to_owned()
+/// Two parses of the same metadata agree: equal metadata and canonical bytes.
+fn same_parse<T: PartialEq + Debug>(a: &Parsed<T>, b: &Parsed<T>, what: &str) {
+    assert_eq!(a.metadata, b.metadata, "{what}: the metadata differs");
+    assert_eq!(
+        a.canonical_signed, b.canonical_signed,
+        "{what}: the canonical bytes differ"
+    );
 }
 
 /// Whether some object of the JSON text `bytes` has two members of the same name (compared
@@ -135,28 +132,75 @@ fn has_duplicate(bytes: &[u8]) -> Option<bool> {
     serde_json::from_slice::<Dup>(bytes).ok().map(|d| d.0)
 }
 
-/// Parses `bytes` as `T` on the one-thread and the two-thread path (which parse differently:
-/// raw `signed` then its tree, or the whole file in one pass while another thread finds the raw
-/// text) and checks both give the same result; then checks the round-trip invariants.
-fn roundtrip<T: Signed + PartialEq + Debug>(bytes: &[u8]) -> Option<Parsed<T>> {
-    set_parallel_threshold(usize::MAX);
-    let one = Metadata::<T>::from_bytes(bytes, "fuzz");
-    set_parallel_threshold(0);
-    let two = Metadata::<T>::from_bytes(bytes, "fuzz");
-    match (&one, &two) {
-        (Ok(a), Ok(b)) => {
-            assert_eq!(a.metadata, b.metadata, "the two parse paths disagree");
-            assert_eq!(
-                a.canonical_signed, b.canonical_signed,
-                "the two parse paths disagree on the canonical bytes"
-            );
-        }
-        (Err(a), Err(b)) => assert_eq!(variant(a), variant(b), "{a} / {b}"),
+/// `bytes` parsed as `T` on the one-thread (`usize::MAX`) or the two-thread (`0`) path, with
+/// its signatures checked by `verify`.
+fn parse_with<T: Signed>(
+    bytes: &[u8],
+    parallel_min: usize,
+    verify: impl Fn(&[u8], &[Signature]) -> lumen_tuf::Result<()> + Sync,
+) -> lumen_tuf::Result<Parsed<T>> {
+    Metadata::<T>::parse_and_verify_with(bytes, "fuzz", parallel_min, verify).map(
+        |(metadata, canonical)| Parsed {
+            metadata,
+            canonical_signed: canonical.into_owned(),
+        },
+    )
+}
+
+/// Both parse paths gave the same result: equal metadata and canonical bytes, or errors of the
+/// same variant.
+fn same_result<T: PartialEq + Debug>(
+    one: &lumen_tuf::Result<Parsed<T>>,
+    two: &lumen_tuf::Result<Parsed<T>>,
+    what: &str,
+) {
+    match (one, two) {
+        (Ok(a), Ok(b)) => same_parse(a, b, &format!("{what}, one thread and two")),
+        (Err(a), Err(b)) => assert_eq!(
+            std::mem::discriminant(a),
+            std::mem::discriminant(b),
+            "{what}: {a} / {b}"
+        ),
         _ => panic!(
-            "one path accepts, the other does not: {:?} / {:?}",
+            "{what}: one path accepts, the other does not: {:?} / {:?}",
             one.as_ref().err(),
             two.as_ref().err()
         ),
+    }
+}
+
+/// The check a verifier makes in the harness: a valid signature of the fixed key.
+fn fixed_key_verifier(canonical: &[u8], signatures: &[Signature]) -> lumen_tuf::Result<()> {
+    if signed_by_fixed_key(signatures, canonical) {
+        Ok(())
+    } else {
+        Err(lumen_tuf::TufError::ThresholdNotMet {
+            role: "fuzz".into(),
+            threshold: 1,
+            valid: 0,
+        })
+    }
+}
+
+/// Parses `bytes` as `T` on the one-thread and the two-thread path (which parse differently:
+/// raw `signed` then its tree, or the whole file in one pass while another thread finds the raw
+/// text and checks the signatures over it) and checks both give the same result, without and
+/// with a signature check; that the signature check passes exactly when the fixed key signed
+/// the canonical bytes of `signed`; then the round-trip invariants.
+fn roundtrip<T: Signed + PartialEq + Debug>(bytes: &[u8]) -> Option<Parsed<T>> {
+    let one = parse_with::<T>(bytes, usize::MAX, |_, _| Ok(()));
+    let two = parse_with::<T>(bytes, 0, |_, _| Ok(()));
+    same_result(&one, &two, "unchecked");
+    if let Ok(parsed) = &one {
+        let signed = signed_by_fixed_key(&parsed.metadata.signatures, &parsed.canonical_signed);
+        let one_checked = parse_with::<T>(bytes, usize::MAX, fixed_key_verifier);
+        let two_checked = parse_with::<T>(bytes, 0, fixed_key_verifier);
+        same_result(&one_checked, &two_checked, "checked");
+        assert_eq!(
+            one_checked.is_ok(),
+            signed,
+            "the signature check is not over the canonical bytes of `signed`"
+        );
     }
     // Duplicate member names: JSON with one is refused as exactly that (a syntax error comes
     // first, and shape errors after), and nothing else is.
@@ -439,8 +483,6 @@ fn split_chunks(payload: &[u8]) -> Vec<&[u8]> {
 
 fuzz_target!(|data: &[u8]| {
     let selector = data.first().copied().unwrap_or(0);
-    // The trust checks below take the one-thread or the two-thread parse path by input.
-    let threshold = if selector & 4 == 0 { usize::MAX } else { 0 };
     let n = usize::from(data.get(1).copied().unwrap_or(0) % 9);
     let ops_end = (2 + n).min(data.len());
     let ops = data.get(2..ops_end).unwrap_or(&[]);
@@ -452,6 +494,5 @@ fuzz_target!(|data: &[u8]| {
         2 => drop(roundtrip::<Snapshot>(chunks[0])),
         _ => drop(roundtrip::<Targets>(chunks[0])),
     }
-    set_parallel_threshold(threshold);
     run_ops(ops, &chunks);
 });

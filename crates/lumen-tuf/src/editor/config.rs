@@ -1,6 +1,7 @@
 //! The editor's per-repository settings (`REPO/editor.json`): expiry policy, what snapshot
 //! lists, and the dangerous opt-in for `hmac-sha256` keys.
 
+use crate::error::EditorRefusal;
 use crate::metadata::{Expires, Key};
 use crate::{Result, TufError};
 use serde_json::{Map, Value, json};
@@ -54,10 +55,11 @@ impl ExpiryPolicy {
     /// Sets the period of `role` (a top-level name, or a delegated role's name).
     pub fn set(&mut self, role: &str, seconds: i64) -> Result<()> {
         if seconds <= 0 {
-            return Err(TufError::Editor {
-                what: format!("expiry of {role}"),
-                reason: "must be a positive number of seconds",
-            });
+            return Err(EditorRefusal::NonPositiveExpiry {
+                role: role.to_owned(),
+                seconds,
+            }
+            .into());
         }
         match role {
             "root" => self.root = seconds,
@@ -75,9 +77,11 @@ impl ExpiryPolicy {
     pub fn expires(&self, role: &str, now: i64) -> Result<Expires> {
         now.checked_add(self.period(role))
             .and_then(Expires::from_unix)
-            .ok_or_else(|| TufError::Editor {
-                what: format!("expiry of {role}"),
-                reason: "is out of the representable range",
+            .ok_or_else(|| {
+                EditorRefusal::ExpiryOutOfRange {
+                    role: role.to_owned(),
+                }
+                .into()
             })
     }
 }
@@ -246,7 +250,14 @@ mod tests {
         assert_eq!(c.expiry.period("other"), 90 * DAY);
         assert!(matches!(
             c.expiry.set("root", 0),
-            Err(TufError::Editor { .. })
+            Err(TufError::Refused(EditorRefusal::NonPositiveExpiry {
+                seconds: 0,
+                ..
+            }))
+        ));
+        assert!(matches!(
+            c.expiry.expires("root", i64::MAX - 1),
+            Err(TufError::Refused(EditorRefusal::ExpiryOutOfRange { .. }))
         ));
         assert!(matches!(
             EditorConfig::from_bytes(br#"{"expiry":{"root":-1}}"#),

@@ -5,6 +5,7 @@ use super::root::{KeyChange, apply_change, check_new_key, check_role, gc_keys, i
 use super::target::{check_hashes, check_target_path, store_target};
 use super::write::cpu_threads;
 use super::{Repository, Stage, empty_metadata};
+use crate::error::EditorRefusal;
 use crate::keys::Delegation;
 use crate::metadata::{
     Common, DelegatedRole, DelegatedRoles, Delegations, Fields, Hashes, Key, MetaFile, PathScope,
@@ -50,10 +51,7 @@ pub struct DelegationSpec {
 /// evenly; a bin is `{prefix}-{first}` if it has one prefix, else `{prefix}-{first}-{last}`.
 pub fn hash_bin_names(prefix: &str, bins: u64) -> Result<Vec<(String, Vec<String>)>> {
     if bins < 2 || !bins.is_power_of_two() || bins > MAX_BINS {
-        return Err(TufError::Editor {
-            what: format!("{bins} hash bins"),
-            reason: "the number of bins must be a power of two from 2 to 2^20",
-        });
+        return Err(EditorRefusal::HashBinCount { bins }.into());
     }
     let width = format!("{:x}", bins - 1).len();
     let prefixes = 16u64.pow(width as u32);
@@ -74,40 +72,38 @@ pub fn hash_bin_names(prefix: &str, bins: u64) -> Result<Vec<(String, Vec<String
 }
 
 fn check_role_name(name: &str) -> Result<()> {
-    if name.is_empty() || TOP_LEVEL_ROLES.contains(&name) || name.len() > 255 {
-        return Err(TufError::Editor {
-            what: format!("role name {name:?}"),
-            reason: "must be 1 to 255 bytes and not a top-level role name",
-        });
+    let name = name.to_owned();
+    if name.is_empty() || name.len() > 255 {
+        return Err(EditorRefusal::RoleNameLength { name }.into());
+    }
+    if TOP_LEVEL_ROLES.contains(&name.as_str()) {
+        return Err(EditorRefusal::TopLevelRoleName { name }.into());
     }
     if name.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err(TufError::Editor {
-            what: format!("role name {name:?}"),
-            reason: "must not contain control characters",
-        });
+        return Err(EditorRefusal::RoleNameControlCharacter { name }.into());
     }
     Ok(())
 }
 
 fn check_scope(name: &str, scope: &PathScope) -> Result<()> {
-    let bad = |reason| {
-        Err(TufError::Editor {
-            what: format!("scope of {name}"),
-            reason,
-        })
-    };
+    let role = name.to_owned();
     match scope {
-        PathScope::Paths(p) if p.is_empty() => bad("lists no paths"),
-        PathScope::HashPrefixes(h) if h.is_empty() => bad("lists no hash prefixes"),
-        PathScope::HashPrefixes(h)
-            if h.iter().any(|p| {
-                p.is_empty()
-                    || p.len() > 64
-                    || !p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-            }) =>
-        {
-            bad("hash prefixes must be 1 to 64 lowercase hex digits")
+        PathScope::Paths(p) if p.is_empty() => Err(EditorRefusal::NoPaths { role }.into()),
+        PathScope::HashPrefixes(h) if h.is_empty() => {
+            Err(EditorRefusal::NoHashPrefixes { role }.into())
         }
+        PathScope::HashPrefixes(h) => match h.iter().find(|p| {
+            p.is_empty()
+                || p.len() > 64
+                || !p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        }) {
+            Some(prefix) => Err(EditorRefusal::MalformedHashPrefix {
+                role,
+                prefix: prefix.to_string(),
+            }
+            .into()),
+            None => Ok(()),
+        },
         _ => Ok(()),
     }
 }
@@ -244,7 +240,7 @@ fn parallel_map<T: Sync, R: Send>(
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or(Err(TufError::ApiMisuse("a worker thread panicked")))
+                    .unwrap_or(Err(TufError::Unreachable("a worker thread panicked")))
             })
             .collect()
     });
@@ -262,7 +258,7 @@ impl Repository {
         self.roles
             .get_mut(delegator)
             .map(|m| &mut m.signed)
-            .ok_or(TufError::ApiMisuse("role vanished after loading"))
+            .ok_or(TufError::Unreachable("role vanished after loading"))
     }
 
     fn create_role(&mut self, name: &str) -> Result<()> {
@@ -281,10 +277,10 @@ impl Repository {
     fn check_new_role(&self, name: &str) -> Result<()> {
         check_role_name(name)?;
         if self.exists_role(name) {
-            return Err(TufError::Editor {
-                what: format!("role {name}"),
-                reason: "already exists",
-            });
+            return Err(EditorRefusal::RoleExists {
+                role: name.to_owned(),
+            }
+            .into());
         }
         Ok(())
     }
@@ -319,10 +315,10 @@ impl Repository {
                 unknown: Fields::new(),
             }),
             Some(d) if matches!(d.roles, DelegatedRoles::Roles(_)) => Ok(d.clone()),
-            Some(_) => Err(TufError::Editor {
-                what: format!("role {delegator}"),
-                reason: "delegates to succinct hash bins, so it cannot also list roles",
-            }),
+            Some(_) => Err(EditorRefusal::DelegatesToSuccinctBins {
+                delegator: delegator.to_owned(),
+            }
+            .into()),
         }
     }
 
@@ -411,10 +407,7 @@ impl Repository {
     ) -> Result<u64> {
         self.usable()?;
         if !(1..=20).contains(&bit_length) {
-            return Err(TufError::Editor {
-                what: format!("bit_length {bit_length}"),
-                reason: "must be from 1 to 20 (every bin is a metadata file)",
-            });
+            return Err(EditorRefusal::SuccinctBitLength { bit_length }.into());
         }
         check_role_name(name_prefix)?;
         let probe = SuccinctRoles {
@@ -434,17 +427,17 @@ impl Repository {
             })
             || self.succinct.values().any(|s| s.name_prefix == name_prefix);
         if clash {
-            return Err(TufError::Editor {
-                what: format!("succinct bins {name_prefix}-*"),
-                reason: "a role with a bin's name already exists",
-            });
+            return Err(EditorRefusal::SuccinctBinNameTaken {
+                name_prefix: name_prefix.to_owned(),
+            }
+            .into());
         }
         let mut d = self.classic_delegations(delegator)?;
         if matches!(&d.roles, DelegatedRoles::Roles(l) if !l.is_empty()) {
-            return Err(TufError::Editor {
-                what: format!("role {delegator}"),
-                reason: "already delegates to listed roles, so it cannot use succinct hash bins",
-            });
+            return Err(EditorRefusal::DelegatesToListedRoles {
+                delegator: delegator.to_owned(),
+            }
+            .into());
         }
         let keyids = self.intern_keys(name_prefix, &mut d.keys, &keys, threshold)?;
         gc_keys(&mut d.keys, &keyids);
@@ -624,10 +617,11 @@ impl Repository {
                 None => return Ok(current),
             }
         }
-        Err(TufError::Editor {
-            what: format!("target {path:?}"),
-            reason: "its delegation chain is deeper than clients search (32 roles)",
-        })
+        Err(EditorRefusal::DelegationChainTooDeep {
+            path: path.to_owned(),
+            max: MAX_DEPTH,
+        }
+        .into())
     }
 
     /// The role clients find `path` in and its description, if any role lists it.
@@ -653,21 +647,24 @@ impl Repository {
         };
         let order = self.search_order(path)?;
         let Some(pos) = order.iter().position(|r| *r == role) else {
-            return Err(TufError::Editor {
-                what: format!("target {path:?} in role {role}"),
-                reason: "clients would not look for it there (outside the role's delegated scope)",
-            });
+            return Err(EditorRefusal::OutsideDelegatedScope {
+                path: path.to_owned(),
+                role,
+            }
+            .into());
         };
-        let shadowed = order[..pos].iter().any(|r| {
+        let shadowed_by = order[..pos].iter().find(|r| {
             self.roles
-                .get(r)
+                .get(*r)
                 .is_some_and(|m| m.signed.targets.contains_key(path))
         });
-        if shadowed {
-            return Err(TufError::Editor {
-                what: format!("target {path:?} in role {role}"),
-                reason: "a role clients search first already lists it (remove it there first)",
-            });
+        if let Some(listed_by) = shadowed_by {
+            return Err(EditorRefusal::ShadowedTarget {
+                path: path.to_owned(),
+                role,
+                listed_by: listed_by.clone(),
+            }
+            .into());
         }
         Ok(role)
     }
@@ -688,7 +685,7 @@ impl Repository {
         let md = self
             .roles
             .get_mut(&role)
-            .ok_or(TufError::ApiMisuse("role vanished after loading"))?;
+            .ok_or(TufError::Unreachable("role vanished after loading"))?;
         md.signed.targets.insert(path.to_owned(), file);
         self.dirty.insert(role.clone());
         Ok(role)
@@ -718,7 +715,7 @@ impl Repository {
         let md = self
             .roles
             .get_mut(&role)
-            .ok_or(TufError::ApiMisuse("role vanished after loading"))?;
+            .ok_or(TufError::Unreachable("role vanished after loading"))?;
         md.signed.targets.insert(path.to_owned(), file.clone());
         self.dirty.insert(role.clone());
         Ok((role, file))
@@ -743,7 +740,7 @@ impl Repository {
         let md = self
             .roles
             .get_mut(&role)
-            .ok_or(TufError::ApiMisuse("role vanished after loading"))?;
+            .ok_or(TufError::Unreachable("role vanished after loading"))?;
         if md.signed.targets.remove(path).is_none() {
             return Err(TufError::TargetNotFound {
                 path: path.to_owned(),
@@ -806,7 +803,7 @@ impl Repository {
             let md = self
                 .roles
                 .remove(&name)
-                .ok_or(TufError::ApiMisuse("routed role not loaded"))?;
+                .ok_or(TufError::Unreachable("routed role not loaded"))?;
             work.push((name, md, bucket));
         }
         let per = work.len().div_ceil(cpu_threads()).max(1);
@@ -851,10 +848,11 @@ impl Repository {
                 None => return Ok(node),
             }
         }
-        Err(TufError::Editor {
-            what: format!("target {path:?}"),
-            reason: "its delegation chain is deeper than clients search (32 roles)",
-        })
+        Err(EditorRefusal::DelegationChainTooDeep {
+            path: path.to_owned(),
+            max: MAX_DEPTH,
+        }
+        .into())
     }
 
     /// Reads every targets role not loaded yet that a loaded role delegates, level by level

@@ -84,7 +84,7 @@ fn read(path: &Path, max: u64) -> Result<Vec<u8>> {
 pub(crate) fn by_root<'a>(root: &'a Root, role: &'a str) -> Result<Delegation<'a>> {
     let r = root
         .role(role)
-        .ok_or(TufError::ApiMisuse("root without a top-level role"))?;
+        .ok_or(TufError::Unreachable("root without a top-level role"))?;
     Ok(Delegation {
         role,
         keys: &root.keys,

@@ -33,14 +33,17 @@
 //! [`Repository::commit`] then gives every changed role a new version and a fresh expiry, signs
 //! it with the keys of a [`Keyring`], and writes it, then a new snapshot and timestamp.
 //! [`Repository::refresh`] is the online job: new snapshot and timestamp versions, re-signed
-//! with the online keys.
+//! with the online keys. [`Repository::status`] describes the repository (versions, expiry,
+//! keys, delegated roles, the staged root), and [`Repository::delegator_of_delegation`] finds
+//! the role that delegates a role or a set of succinct hash bins.
 //!
 //! Every operation fails closed with a [`TufError`]: missing keys are
 //! [`TufError::ThresholdNotMet`] before anything is written, refused edits are
-//! [`TufError::Editor`]. Files are written new-first: targets roles, then snapshot, then root,
-//! and `timestamp.json` last, each through a temporary file that is flushed to disk before it is
-//! renamed. With consistent snapshots every new file has a new name, so until `timestamp.json`
-//! is replaced clients see the old repository, and after, the new one, entirely.
+//! [`TufError::Refused`] with an [`EditorRefusal`] that names the refusal. Files are written
+//! new-first: targets roles, then snapshot, then root, and `timestamp.json` last, each through a
+//! temporary file that is flushed to disk before it is renamed. With consistent snapshots every
+//! new file has a new name, so until `timestamp.json` is replaced clients see the old
+//! repository, and after, the new one, entirely.
 //!
 //! # Reading the repository
 //!
@@ -126,6 +129,7 @@ mod delegate;
 mod load;
 mod root;
 mod signer;
+mod status;
 mod target;
 mod write;
 
@@ -133,8 +137,11 @@ pub use config::{DAY, EditorConfig, ExpiryPolicy, InitOptions, RoleSpec};
 pub use delegate::{BulkTarget, DelegationSpec, hash_bin_names};
 pub use root::{KeyChange, RootEditor, RootSigningStatus, root_bytes_status, sign_root_bytes};
 pub use signer::{Keyring, Signer, ed25519_key, key_id, same_key};
+pub use status::{DelegatedRoleStatus, RepositoryStatus, RoleStatus};
 pub use target::{check_target_path, hash_target_file, target_file, target_locations};
 
+pub use crate::error::EditorRefusal;
+use crate::error::Misuse;
 use crate::keys::{DangerousHmacSecrets, Delegation, verify_threshold};
 use crate::metadata::{
     Common, Fields, Hashes, MetaFile, Metadata, Role, Root, Snapshot, SuccinctRoles, Targets,
@@ -244,13 +251,15 @@ fn empty_metadata<T>(signed: T) -> Trusted<T> {
 
 /// The placeholder expiry of roles created since the last commit.
 fn unset_expires() -> Result<crate::metadata::Expires> {
-    crate::metadata::Expires::from_unix(0).ok_or(TufError::ApiMisuse("the epoch is not a time"))
+    crate::metadata::Expires::from_unix(0).ok_or(TufError::Unreachable("the epoch is not a time"))
 }
 
 fn bump(role: &str, version: u64) -> Result<u64> {
-    version.checked_add(1).ok_or_else(|| TufError::Editor {
-        what: role.to_owned(),
-        reason: "version cannot be incremented any further",
+    version.checked_add(1).ok_or_else(|| {
+        EditorRefusal::VersionExhausted {
+            role: role.to_owned(),
+        }
+        .into()
     })
 }
 
@@ -292,10 +301,10 @@ impl Repository {
                 self._lock = Some(f);
                 Ok(())
             }
-            Err(std::fs::TryLockError::WouldBlock) => Err(TufError::Editor {
-                what: self.dir.display().to_string(),
-                reason: "is being edited by another process (editor.lock is held)",
-            }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(EditorRefusal::RepositoryLocked {
+                dir: self.dir.clone(),
+            }
+            .into()),
             Err(std::fs::TryLockError::Error(e)) => Err(io_err(&path)(e)),
         }
     }
@@ -309,10 +318,7 @@ impl Repository {
         let repo_exists = dir.join("metadata").join("root.json").exists()
             || dir.join("staged").join("root.json").exists();
         if repo_exists {
-            return Err(TufError::Editor {
-                what: dir.display().to_string(),
-                reason: "already holds a TUF repository",
-            });
+            return Err(EditorRefusal::RepositoryExists { dir }.into());
         }
         let allow = options.config.dangerous_allow_hmac_keys;
         let mut keys = BTreeMap::new();
@@ -402,10 +408,7 @@ impl Repository {
         let staged_path = repo.staged_root_path();
         let staged = load::read_opt(&staged_path, load::MAX_SMALL_FILE)?;
         if !mdir.join("root.json").exists() && staged.is_none() {
-            return Err(TufError::Editor {
-                what: repo.dir.display().to_string(),
-                reason: "is not a TUF repository (no metadata/root.json, no staged/root.json)",
-            });
+            return Err(EditorRefusal::NotARepository { dir: repo.dir }.into());
         }
         repo.lock()?;
         repo.root = load::published_root(&mdir, staged.as_deref())?;
@@ -531,9 +534,7 @@ impl Repository {
 
     fn usable(&self) -> Result<()> {
         if self.poisoned {
-            return Err(TufError::ApiMisuse(
-                "a commit failed half-way: reopen the repository before editing it again",
-            ));
+            return Err(TufError::ApiMisuse(Misuse::EditorPoisoned));
         }
         Ok(())
     }
@@ -541,10 +542,10 @@ impl Repository {
     fn require_published(&self) -> Result<()> {
         self.usable()?;
         if self.root.is_none() || self.snapshot.is_none() {
-            return Err(TufError::Editor {
-                what: self.dir.display().to_string(),
-                reason: "has no published root yet: sign and publish the staged root first",
-            });
+            return Err(EditorRefusal::NoPublishedRoot {
+                dir: self.dir.clone(),
+            }
+            .into());
         }
         Ok(())
     }
@@ -612,7 +613,7 @@ impl Repository {
             let root = self
                 .root
                 .as_ref()
-                .ok_or(TufError::ApiMisuse("targets without a root"))?;
+                .ok_or(TufError::Unreachable("targets without a root"))?;
             return load::by_root(&root.signed, "targets");
         }
         let d = self
@@ -671,7 +672,7 @@ impl Repository {
         self.roles
             .get(role)
             .map(|m| &**m)
-            .ok_or(TufError::ApiMisuse("role vanished after loading"))
+            .ok_or(TufError::Unreachable("role vanished after loading"))
     }
 
     /// The role that delegates `role` (`root` for `targets`), searching loaded roles first and
@@ -703,10 +704,28 @@ impl Repository {
                 queue.extend(list.iter().map(|c| c.name.clone()));
             }
         }
-        Err(TufError::Editor {
-            what: format!("role {role}"),
-            reason: "is not delegated by any targets role",
-        })
+        Err(EditorRefusal::NotDelegatedByAnyRole {
+            role: role.to_owned(),
+        }
+        .into())
+    }
+
+    /// The role that delegates `name`, where `name` is what [`Repository::change_delegation_keys`]
+    /// and [`Repository::revoke`] take: a delegated role (as [`Repository::delegator_of`]
+    /// finds it), or the `name_prefix` of succinct hash bins, which is no role's name (the
+    /// delegator of bins `bins-0` … `bins-f` is that of `bins`).
+    pub fn delegator_of_delegation(&mut self, name: &str) -> Result<String> {
+        match self.delegator_of(name) {
+            Ok(d) => Ok(d),
+            // The search above read every role that lists delegated roles, so every succinct
+            // delegation it can reach is indexed.
+            Err(e) => self
+                .succinct
+                .iter()
+                .find(|(_, s)| s.name_prefix == name)
+                .map(|(d, _)| d.clone())
+                .ok_or(e),
+        }
     }
 
     fn find_loaded_delegator(&self, role: &str) -> Option<String> {
@@ -725,10 +744,7 @@ impl Repository {
         self.require_published()?;
         match role {
             "root" => {
-                return Err(TufError::Editor {
-                    what: "root".into(),
-                    reason: "is re-signed offline: stage a new version with edit_root",
-                });
+                return Err(EditorRefusal::RootSignedOffline.into());
             }
             "snapshot" => self.resign_snapshot = true,
             "timestamp" => self.resign_timestamp = true,
@@ -753,21 +769,20 @@ impl Repository {
         let md = self
             .roles
             .get(role)
-            .ok_or(TufError::ApiMisuse("role vanished after loading"))?;
+            .ok_or(TufError::Unreachable("role vanished after loading"))?;
         let mut draft = md.signed.clone();
         edit(&mut draft)?;
         if draft.delegations != md.signed.delegations {
-            return Err(TufError::Editor {
-                what: format!("role {role}"),
-                reason: "delegations cannot be changed with edit_targets: use delegate, \
-                         revoke or change_delegation_keys",
-            });
+            return Err(EditorRefusal::DelegationsEdited {
+                role: role.to_owned(),
+            }
+            .into());
         }
         if draft.common.version != md.signed.common.version {
-            return Err(TufError::Editor {
-                what: format!("role {role}"),
-                reason: "versions are set by commit",
-            });
+            return Err(EditorRefusal::VersionEdited {
+                role: role.to_owned(),
+            }
+            .into());
         }
         for (path, file) in &draft.targets {
             check_target_path(path)?;
@@ -814,7 +829,7 @@ impl Repository {
                 d.signatures.clear();
                 d
             }
-            (None, None) => return Err(TufError::ApiMisuse("repository without a root")),
+            (None, None) => return Err(TufError::ApiMisuse(Misuse::NoRoot)),
         };
         let before = draft.canonical_signed()?;
         let version = draft.signed.common.version;
@@ -825,16 +840,14 @@ impl Repository {
         })?;
         root::check_root(&draft.signed)?;
         if draft.signed.common.version != version {
-            return Err(TufError::Editor {
-                what: "root version".into(),
-                reason: "is set by the editor (the published version plus one)",
-            });
+            return Err(EditorRefusal::RootVersionEdited {
+                expected: version,
+                found: draft.signed.common.version,
+            }
+            .into());
         }
         if self.root.is_some() && draft.signed.consistent_snapshot != consistent {
-            return Err(TufError::Editor {
-                what: "consistent_snapshot".into(),
-                reason: "cannot be changed on a published repository",
-            });
+            return Err(EditorRefusal::ConsistentSnapshotChanged.into());
         }
         if draft.canonical_signed()? != before {
             draft.signatures.clear();
@@ -849,10 +862,7 @@ impl Repository {
     pub fn sign_root(&mut self, signer: &Signer) -> Result<RootSigningStatus> {
         self.usable()?;
         let Some(staged) = self.staged_root.as_mut() else {
-            return Err(TufError::Editor {
-                what: "root".into(),
-                reason: "no root version is staged (start one with edit_root)",
-            });
+            return Err(EditorRefusal::NoStagedRootToSign.into());
         };
         let canonical = staged.canonical_signed()?;
         let previous = self.root.as_ref().map(|r| &r.signed);
@@ -885,10 +895,10 @@ impl Repository {
 
     /// How far the staged root is from publishable.
     pub fn root_signing_status(&self) -> Result<RootSigningStatus> {
-        let staged = self.staged_root.as_ref().ok_or(TufError::Editor {
-            what: "root".into(),
-            reason: "no root version is staged",
-        })?;
+        let staged = self
+            .staged_root
+            .as_ref()
+            .ok_or(EditorRefusal::NoStagedRoot)?;
         let canonical = staged.canonical_signed()?;
         Ok(root::signing_status(
             staged,
@@ -908,11 +918,7 @@ impl Repository {
                 .join(format!("{next}.root.json"))
                 .exists()
             {
-                return Err(TufError::Editor {
-                    what: format!("root version {next}"),
-                    reason: "was already written by a publish that stopped half-way: publish it \
-                             again instead of discarding it",
-                });
+                return Err(EditorRefusal::StagedRootAlreadyWritten { version: next }.into());
             }
         }
         let path = self.staged_root_path();
@@ -931,10 +937,10 @@ impl Repository {
     /// timestamp for version 1).
     pub fn publish_root(&mut self, keys: &Keyring, now: i64) -> Result<CommitSummary> {
         self.usable()?;
-        let staged = self.staged_root.clone().ok_or(TufError::Editor {
-            what: "root".into(),
-            reason: "no root version is staged",
-        })?;
+        let staged = self
+            .staged_root
+            .clone()
+            .ok_or(EditorRefusal::NoStagedRoot)?;
         root::check_root(&staged.signed)?;
         let expected = match &self.root {
             Some(r) => bump("root", r.signed.common.version)?,
@@ -959,17 +965,14 @@ impl Repository {
         if let Some(cur) = &self.root {
             trusted.push(&cur.signed);
             if cur.signed.consistent_snapshot() != staged.signed.consistent_snapshot() {
-                return Err(TufError::Editor {
-                    what: "consistent_snapshot".into(),
-                    reason: "cannot be changed on a published repository",
-                });
+                return Err(EditorRefusal::ConsistentSnapshotChanged.into());
             }
         }
         for t in trusted {
             let r = t
                 .roles
                 .get("root")
-                .ok_or(TufError::ApiMisuse("root without root"))?;
+                .ok_or(TufError::Unreachable("root without root"))?;
             verify_threshold(
                 Delegation {
                     role: "root",
@@ -1072,7 +1075,7 @@ impl Repository {
     ) -> Result<CommitSummary> {
         let root: Root = match new_root.or(self.root.as_deref()) {
             Some(r) => r.signed.clone(),
-            None => return Err(TufError::ApiMisuse("commit without a root")),
+            None => return Err(TufError::Unreachable("commit without a root")),
         };
         // 1. Plan: who signs what, and every expiry. Nothing changes until this succeeded.
         let dirty: Vec<String> = self.dirty.iter().cloned().collect();
@@ -1105,7 +1108,7 @@ impl Repository {
                 let r = root
                     .roles
                     .get("targets")
-                    .ok_or(TufError::ApiMisuse("root without targets"))?;
+                    .ok_or(TufError::Unreachable("root without targets"))?;
                 signer::plan_signers(name, &root.keys, &r.keyids, r.threshold, keys)?
             } else {
                 let d = self
@@ -1140,7 +1143,7 @@ impl Repository {
             let r = root
                 .roles
                 .get(role)
-                .ok_or(TufError::ApiMisuse("root without a top-level role"))?;
+                .ok_or(TufError::Unreachable("root without a top-level role"))?;
             signer::plan_signers(role, &root.keys, &r.keyids, r.threshold, keys)
         };
         let snapshot_plan = if need_snapshot {
@@ -1170,7 +1173,7 @@ impl Repository {
             let md = self
                 .roles
                 .get_mut(name)
-                .ok_or(TufError::ApiMisuse("dirty role not loaded"))?;
+                .ok_or(TufError::Unreachable("dirty role not loaded"))?;
             let c = &mut md.signed.common;
             if !fresh {
                 c.version = bump(name, c.version)?;
@@ -1203,7 +1206,7 @@ impl Repository {
             |(name, plan)| {
                 let md = roles
                     .get(name.as_str())
-                    .ok_or(TufError::ApiMisuse("dirty role not loaded"))?;
+                    .ok_or(TufError::Unreachable("dirty role not loaded"))?;
                 let canonical = write::targets_canonical(name, md)?;
                 let sigs = signer::sign_all(plan, &canonical)?;
                 let bytes = file_bytes(name, &md.unknown, &sigs, &canonical)?;
@@ -1298,7 +1301,7 @@ impl Repository {
                 .snapshot
                 .as_ref()
                 .map(|s| s.signed.common.version)
-                .ok_or(TufError::ApiMisuse("timestamp without snapshot"))?;
+                .ok_or(TufError::Unreachable("timestamp without snapshot"))?;
             let mut ts = match self.timestamp.take() {
                 Some(mut t) => {
                     t.signed.common.version = bump("timestamp", t.signed.common.version)?;

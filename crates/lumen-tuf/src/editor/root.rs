@@ -2,6 +2,7 @@
 //! signatures to it one key holder at a time, and telling how far it is from publishable.
 
 use super::signer::{Signer, check_public_key, key_id, same_key};
+use crate::error::EditorRefusal;
 use crate::keys::{DangerousHmacSecrets, Delegation, HMAC_SHA256, verify_threshold};
 use crate::metadata::{Expires, Fields, Key, Metadata, Root, Signature, TOP_LEVEL_ROLES};
 use crate::{Result, TufError};
@@ -35,16 +36,13 @@ fn is_hmac(key: &Key) -> bool {
 pub(crate) fn check_new_key(role: &str, key: &Key, allow_hmac: bool) -> Result<()> {
     if is_hmac(key) {
         if role == "root" {
-            return Err(TufError::Editor {
-                what: "hmac-sha256 key for root".into(),
-                reason: "shared-secret keys can never be root keys",
-            });
+            return Err(EditorRefusal::SharedSecretRootKey.into());
         }
         if !allow_hmac {
-            return Err(TufError::Editor {
-                what: format!("hmac-sha256 key for {role}"),
-                reason: "shared-secret keys are refused unless dangerous_allow_hmac_keys is set",
-            });
+            return Err(EditorRefusal::SharedSecretKeyNotAllowed {
+                role: role.to_owned(),
+            }
+            .into());
         }
     }
     check_public_key(key)
@@ -57,10 +55,7 @@ pub(crate) fn intern_key(keys: &mut BTreeMap<String, Key>, key: Key) -> Result<S
     }
     let id = key_id(&key)?;
     if keys.contains_key(&id) {
-        return Err(TufError::Editor {
-            what: format!("key {id}"),
-            reason: "this key id already names a different key",
-        });
+        return Err(EditorRefusal::KeyIdClash { keyid: id }.into());
     }
     keys.insert(id.clone(), key);
     Ok(id)
@@ -74,34 +69,34 @@ pub(crate) fn check_role(
     threshold: u32,
 ) -> Result<()> {
     if threshold == 0 {
-        return Err(TufError::Editor {
-            what: format!("threshold of {role}"),
-            reason: "must be at least 1",
-        });
+        return Err(EditorRefusal::ZeroThreshold {
+            role: role.to_owned(),
+        }
+        .into());
     }
     let mut distinct: Vec<&Key> = Vec::new();
     for id in keyids {
         let Some(k) = keys.get(id) else {
-            return Err(TufError::Editor {
-                what: format!("key {id} of {role}"),
-                reason: "is not in the key table",
-            });
+            return Err(EditorRefusal::KeyNotInTable {
+                role: role.to_owned(),
+                keyid: id.clone(),
+            }
+            .into());
         };
         if role == "root" && is_hmac(k) {
-            return Err(TufError::Editor {
-                what: "hmac-sha256 key for root".into(),
-                reason: "shared-secret keys can never be root keys",
-            });
+            return Err(EditorRefusal::SharedSecretRootKey.into());
         }
         if !distinct.iter().any(|d| same_key(d, k)) {
             distinct.push(k);
         }
     }
     if (distinct.len() as u64) < u64::from(threshold) {
-        return Err(TufError::Editor {
-            what: format!("threshold of {role}"),
-            reason: "is higher than the number of distinct keys: nobody could ever sign",
-        });
+        return Err(EditorRefusal::ThresholdAboveKeys {
+            role: role.to_owned(),
+            threshold,
+            keys: distinct.len(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -117,10 +112,11 @@ pub(crate) fn apply_change(
 ) -> Result<()> {
     for id in &change.remove {
         if !keyids.contains(id) {
-            return Err(TufError::Editor {
-                what: format!("key {id}"),
-                reason: "is not a key of this role",
-            });
+            return Err(EditorRefusal::KeyNotInRole {
+                role: role.to_owned(),
+                keyid: id.clone(),
+            }
+            .into());
         }
         keyids.retain(|k| k != id);
     }
@@ -149,17 +145,22 @@ pub(crate) fn gc_keys<'a>(
 /// Checks a whole root: the four roles, each satisfiable, root without shared-secret keys.
 pub(crate) fn check_root(root: &Root) -> Result<()> {
     for name in TOP_LEVEL_ROLES {
-        let r = root.roles.get(name).ok_or_else(|| TufError::Editor {
-            what: format!("root role {name}"),
-            reason: "is missing",
-        })?;
+        let r = root
+            .roles
+            .get(name)
+            .ok_or_else(|| EditorRefusal::RootRoleMissing {
+                role: name.to_owned(),
+            })?;
         check_role(name, &root.keys, &r.keyids, r.threshold)?;
     }
-    if root.roles.len() != TOP_LEVEL_ROLES.len() {
-        return Err(TufError::Editor {
-            what: "root roles".into(),
-            reason: "must be exactly root, timestamp, snapshot and targets",
-        });
+    let extra: Vec<String> = root
+        .roles
+        .keys()
+        .filter(|r| !TOP_LEVEL_ROLES.contains(&r.as_str()))
+        .cloned()
+        .collect();
+    if !extra.is_empty() {
+        return Err(EditorRefusal::UnexpectedRootRoles { roles: extra }.into());
     }
     Ok(())
 }
@@ -190,15 +191,18 @@ impl RootEditor<'_> {
     /// Changes the keys and threshold of top-level role `role`.
     pub fn change_keys(&mut self, role: &str, change: &KeyChange) -> Result<()> {
         if !TOP_LEVEL_ROLES.contains(&role) {
-            return Err(TufError::Editor {
-                what: format!("role {role}"),
-                reason: "is not a top-level role (root, timestamp, snapshot, targets)",
-            });
+            return Err(EditorRefusal::NotTopLevelRole {
+                role: role.to_owned(),
+            }
+            .into());
         }
-        let r = self.root.roles.get_mut(role).ok_or(TufError::Editor {
-            what: format!("root role {role}"),
-            reason: "is missing",
-        })?;
+        let r = self
+            .root
+            .roles
+            .get_mut(role)
+            .ok_or_else(|| EditorRefusal::RootRoleMissing {
+                role: role.to_owned(),
+            })?;
         apply_change(
             role,
             &mut self.root.keys,
@@ -334,10 +338,7 @@ pub(crate) fn add_root_signature(
     previous: Option<&Root>,
 ) -> Result<()> {
     if signer.is_hmac() {
-        return Err(TufError::Editor {
-            what: "hmac-sha256 key".into(),
-            reason: "shared-secret keys can never sign root",
-        });
+        return Err(EditorRefusal::SharedSecretRootSigner.into());
     }
     let mut ids: Vec<String> = Vec::new();
     let mut collect = |r: &Root| {
@@ -358,10 +359,10 @@ pub(crate) fn add_root_signature(
         collect(p);
     }
     if ids.is_empty() {
-        return Err(TufError::Editor {
-            what: format!("key {}", signer.keyid()),
-            reason: "is not a root key of this root version nor of the previous one",
-        });
+        return Err(EditorRefusal::NotARootKey {
+            keyid: signer.keyid().to_owned(),
+        }
+        .into());
     }
     let sig = signer.sign_hex(canonical)?;
     for id in ids {

@@ -2,6 +2,7 @@
 //! delegator lists (by key material, whatever the key id).
 
 use crate::canonical;
+use crate::error::EditorRefusal;
 use crate::keys::{DangerousHmacSecrets, HMAC_SHA256};
 use crate::metadata::{Fields, Key, Signature};
 use crate::{Result, TufError};
@@ -15,10 +16,7 @@ use std::collections::BTreeMap;
 ///
 /// New keys get this id; keys already in metadata keep whatever id they have.
 pub fn key_id(key: &Key) -> Result<String> {
-    let public = key.public().ok_or_else(|| TufError::Editor {
-        what: format!("{} key", key.keytype),
-        reason: "keyval.public is missing or not a string",
-    })?;
+    let public = key.public().ok_or_else(|| missing_public(key))?;
     let mut keyval = Fields::new();
     keyval.insert("public".into(), Value::String(public.to_owned()));
     let mut m = Fields::new();
@@ -30,6 +28,14 @@ pub fn key_id(key: &Key) -> Result<String> {
         source,
     })?;
     Ok(hex_encode(&lumen_crypto::hash::sha256(&bytes)))
+}
+
+fn missing_public(key: &Key) -> TufError {
+    EditorRefusal::MissingPublicKey {
+        keytype: key.keytype.clone(),
+        scheme: key.scheme.clone(),
+    }
+    .into()
 }
 
 /// The TUF key object of an Ed25519 public key (`ed25519`/`ed25519`, hex public key).
@@ -56,10 +62,7 @@ pub fn same_key(a: &Key, b: &Key) -> bool {
 pub(crate) fn check_public_key(key: &Key) -> Result<()> {
     let what = || format!("{}/{} key", key.keytype, key.scheme);
     let Some(public) = key.public() else {
-        return Err(TufError::Editor {
-            what: what(),
-            reason: "keyval.public is missing or not a string",
-        });
+        return Err(missing_public(key));
     };
     match (key.keytype.as_str(), key.scheme.as_str()) {
         ("ed25519", "ed25519") => {
@@ -74,19 +77,17 @@ pub(crate) fn check_public_key(key: &Key) -> Result<()> {
             if public.len() == 64 && public.bytes().all(|b| b.is_ascii_hexdigit()) {
                 Ok(())
             } else {
-                Err(TufError::Editor {
-                    what: what(),
-                    reason: "keyval.public must be 64 hex digits",
-                })
+                Err(EditorRefusal::MalformedSharedSecretKey.into())
             }
         }
         ("ecdsa" | "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256")
         | ("ecdsa" | "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384")
         | ("rsa", "rsassa-pss-sha256") => Ok(()),
-        _ => Err(TufError::Editor {
-            what: what(),
-            reason: "unsupported key type or scheme",
-        }),
+        _ => Err(EditorRefusal::UnsupportedKey {
+            keytype: key.keytype.clone(),
+            scheme: key.scheme.clone(),
+        }
+        .into()),
     }
 }
 
@@ -165,7 +166,7 @@ impl Signer {
                 .key
                 .public()
                 .and_then(|p| s.sign(p, message))
-                .ok_or(TufError::ApiMisuse("hmac signer without its secret")),
+                .ok_or(TufError::Unreachable("hmac signer without its secret")),
         }
     }
 }

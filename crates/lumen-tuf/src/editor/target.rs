@@ -1,8 +1,10 @@
 //! Target paths, target descriptions, and target files on disk.
 
+use crate::error::EditorRefusal;
 use crate::metadata::{Fields, Hashes, TargetFile};
 use crate::{Result, TufError};
 use lumen_crypto::encoding::hex_encode;
+use lumen_crypto::fs::{AtomicWrite, AtomicWriteError, Durability, FileMode};
 use lumen_crypto::hash::{Hasher as _, Sha256Hasher, Sha512Hasher};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -10,34 +12,30 @@ use std::path::{Path, PathBuf};
 /// Longest target path accepted.
 const MAX_PATH: usize = 4096;
 
-fn refuse(path: &str, reason: &'static str) -> TufError {
-    TufError::Editor {
-        what: format!("target {path:?}"),
-        reason,
-    }
-}
-
 /// Checks that `path` is a usable target path: relative, `/`-separated, with no empty, `.` or
 /// `..` segment, no backslash and no control character (it becomes a file name below
 /// `targets/` and a URL path on mirrors).
 pub fn check_target_path(path: &str) -> Result<()> {
     if path.is_empty() || path.len() > MAX_PATH {
-        return Err(refuse(path, "must have 1 to 4096 bytes"));
+        return Err(EditorRefusal::TargetPathLength {
+            path: path.to_owned(),
+        }
+        .into());
     }
     if path.bytes().any(|b| b < 0x20 || b == 0x7f || b == b'\\') {
-        return Err(refuse(
-            path,
-            "must not contain control characters or backslashes",
-        ));
+        return Err(EditorRefusal::TargetPathCharacter {
+            path: path.to_owned(),
+        }
+        .into());
     }
     if path
         .split('/')
         .any(|seg| seg.is_empty() || seg == "." || seg == "..")
     {
-        return Err(refuse(
-            path,
-            "must be relative, with no empty, '.' or '..' segment",
-        ));
+        return Err(EditorRefusal::TargetPathSegment {
+            path: path.to_owned(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -57,23 +55,28 @@ fn hex_len(algorithm: &str) -> Option<usize> {
 /// digest of the right length.
 pub(crate) fn check_hashes(path: &str, hashes: &Hashes) -> Result<()> {
     if hashes.is_empty() {
-        return Err(refuse(path, "needs at least one hash"));
+        return Err(EditorRefusal::NoTargetHash {
+            path: path.to_owned(),
+        }
+        .into());
     }
     for (alg, hex) in hashes {
         let Some(len) = hex_len(alg) else {
-            return Err(refuse(
-                path,
-                "lists a hash algorithm clients cannot check (use sha224/256/384/512)",
-            ));
+            return Err(EditorRefusal::UncheckableHashAlgorithm {
+                path: path.to_owned(),
+                algorithm: alg.clone(),
+            }
+            .into());
         };
         let lower_hex = hex.bytes().fold(true, |acc, b| {
             acc & (b.is_ascii_digit() | (b'a'..=b'f').contains(&b))
         });
         if hex.len() != len || !lower_hex {
-            return Err(refuse(
-                path,
-                "has a digest that is not lowercase hex of its algorithm's length",
-            ));
+            return Err(EditorRefusal::MalformedDigest {
+                path: path.to_owned(),
+                algorithm: alg.clone(),
+            }
+            .into());
         }
     }
     Ok(())
@@ -177,25 +180,29 @@ pub(crate) fn store_target(
         .unwrap_or(targets_dir)
         .to_path_buf();
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let atomic = |e: AtomicWriteError| {
+        let p = e.path().to_path_buf();
+        io(&p)(e.into_io_error())
+    };
+    let stage = AtomicWrite::new(FileMode::Public, Durability::SyncFileOnly);
     let input = lumen_crypto::fs::open_regular_file(source).map_err(|e| io(source)(e.into()))?;
-    let mut tmp = crate::store::temp_file_in(&dir, true).map_err(io(&dir))?;
+    let mut tmp = stage.stage_in(&dir).map_err(atomic)?;
     let file = hash_copy(input, &mut tmp).map_err(io(source))?;
-    tmp.as_file().sync_all().map_err(io(tmp.path()))?;
+    tmp.sync_data().map_err(atomic)?;
     let names = target_locations(targets_dir, path, &file, consistent);
     let Some((first, rest)) = names.split_first() else {
-        return Err(TufError::ApiMisuse("a target without a location"));
+        return Err(TufError::Unreachable("a target without a location"));
     };
-    tmp.persist(first).map_err(|e| io(first)(e.error))?;
+    tmp.commit(first).map_err(atomic)?;
     for other in rest {
         // Same content under each hash's name: a hard link, or a copy where links fail.
         let _ = std::fs::remove_file(other);
         if std::fs::hard_link(first, other).is_err() {
-            let mut t = crate::store::temp_file_in(&dir, true).map_err(io(&dir))?;
+            let mut t = stage.stage_in(&dir).map_err(atomic)?;
             let mut f =
                 lumen_crypto::fs::open_regular_file(first).map_err(|e| io(first)(e.into()))?;
             std::io::copy(&mut f, &mut t).map_err(io(other))?;
-            t.as_file().sync_all().map_err(io(other))?;
-            t.persist(other).map_err(|e| io(other)(e.error))?;
+            t.commit(other).map_err(atomic)?;
         }
     }
     super::write::sync_dir(&dir)?;
@@ -212,9 +219,42 @@ mod tests {
         for ok in ["a", "a/b.tgz", "pkg/1.0/x y.whl", "é/ü"] {
             assert!(check_target_path(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/a", "a/", "a//b", "../a", "a/./b", "a\\b", "a\nb"] {
-            assert!(
-                matches!(check_target_path(bad), Err(TufError::Editor { .. })),
+        let long = "a".repeat(MAX_PATH + 1);
+        for (bad, length, character, segment) in [
+            ("", true, false, false),
+            (long.as_str(), true, false, false),
+            ("a\\b", false, true, false),
+            ("a\nb", false, true, false),
+            ("a\u{7f}b", false, true, false),
+            ("/a", false, false, true),
+            ("a/", false, false, true),
+            ("a//b", false, false, true),
+            ("../a", false, false, true),
+            ("a/./b", false, false, true),
+        ] {
+            let err = check_target_path(bad);
+            assert_eq!(
+                matches!(
+                    err,
+                    Err(TufError::Refused(EditorRefusal::TargetPathLength { .. }))
+                ),
+                length,
+                "{bad:?}"
+            );
+            assert_eq!(
+                matches!(
+                    err,
+                    Err(TufError::Refused(EditorRefusal::TargetPathCharacter { .. }))
+                ),
+                character,
+                "{bad:?}"
+            );
+            assert_eq!(
+                matches!(
+                    err,
+                    Err(TufError::Refused(EditorRefusal::TargetPathSegment { .. }))
+                ),
+                segment,
                 "{bad:?}"
             );
         }
@@ -226,11 +266,29 @@ mod tests {
         assert!(check_hashes("x", &good.hashes).is_ok());
         let mut bad = good.hashes.clone();
         bad.insert("md5".into(), "0".repeat(32));
-        assert!(check_hashes("x", &bad).is_err());
+        assert!(matches!(
+            check_hashes("x", &bad),
+            Err(TufError::Refused(EditorRefusal::UncheckableHashAlgorithm { algorithm, .. }))
+                if algorithm == "md5"
+        ));
         let mut upper = good.hashes.clone();
         upper.insert("sha256".into(), "A".repeat(64));
-        assert!(check_hashes("x", &upper).is_err());
-        assert!(check_hashes("x", &Hashes::new()).is_err());
+        assert!(matches!(
+            check_hashes("x", &upper),
+            Err(TufError::Refused(EditorRefusal::MalformedDigest { algorithm, .. }))
+                if algorithm == "sha256"
+        ));
+        let mut short = good.hashes.clone();
+        short.insert("sha512".into(), "b".repeat(64));
+        assert!(matches!(
+            check_hashes("x", &short),
+            Err(TufError::Refused(EditorRefusal::MalformedDigest { algorithm, .. }))
+                if algorithm == "sha512"
+        ));
+        assert!(matches!(
+            check_hashes("x", &Hashes::new()),
+            Err(TufError::Refused(EditorRefusal::NoTargetHash { path })) if path == "x"
+        ));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! small pool of I/O threads, so that nothing appears under its final name before its bytes
 //! are on disk.
 
-use crate::canonical;
+use crate::canonical::{self, NotCanonical};
+use crate::metadata::signatures_value;
 use crate::metadata::{Fields, Hashes, Metadata, Signature, TargetFile, Targets};
 use crate::{Result, TufError};
 use serde_json::Value;
@@ -27,7 +28,7 @@ pub(crate) fn cpu_threads() -> usize {
         .clamp(1, 16)
 }
 
-fn not_canonical(role: &str, source: canonical::NotCanonical) -> TufError {
+fn not_canonical(role: &str, source: NotCanonical) -> TufError {
     TufError::NotCanonical {
         role: role.to_owned(),
         source,
@@ -42,45 +43,16 @@ pub(crate) fn file_bytes(
     signatures: &[Signature],
     canonical_signed: &[u8],
 ) -> Result<Vec<u8>> {
-    let mut keys: Vec<&str> = unknown
-        .keys()
-        .map(String::as_str)
-        .filter(|k| *k != "signed" && *k != "signatures")
-        .chain(["signatures", "signed"])
+    let signatures_json = signatures_value(signatures);
+    let mut members: Vec<(&str, Member<'_>)> = unknown
+        .iter()
+        .filter(|(k, _)| *k != "signed" && *k != "signatures")
+        .map(|(k, v)| (k.as_str(), Member::Value(v)))
         .collect();
-    keys.sort_unstable();
+    members.push(("signatures", Member::Value(&signatures_json)));
+    members.push(("signed", Member::Encoded(canonical_signed)));
     let mut out = Vec::with_capacity(canonical_signed.len() + 160 * signatures.len() + 64);
-    out.push(b'{');
-    for (i, k) in keys.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        canonical::encode_into(&Value::String(k.to_owned()), &mut out)
-            .map_err(|e| not_canonical(role, e))?;
-        out.push(b':');
-        match k {
-            "signed" => out.extend_from_slice(canonical_signed),
-            "signatures" => {
-                let sigs: Vec<Value> = signatures
-                    .iter()
-                    .map(|s| {
-                        let mut o = s.unknown.clone();
-                        o.insert("keyid".into(), Value::String(s.keyid.clone()));
-                        o.insert("sig".into(), Value::String(s.sig.clone()));
-                        Value::Object(o)
-                    })
-                    .collect();
-                canonical::encode_into(&Value::Array(sigs), &mut out)
-                    .map_err(|e| not_canonical(role, e))?;
-            }
-            other => {
-                if let Some(v) = unknown.get(other) {
-                    canonical::encode_into(v, &mut out).map_err(|e| not_canonical(role, e))?;
-                }
-            }
-        }
-    }
-    out.push(b'}');
+    put_object(&mut out, members).map_err(|e| not_canonical(role, e))?;
     Ok(escape_controls(out))
 }
 
@@ -236,7 +208,7 @@ where
         for h in handles {
             match h.join() {
                 Ok(mine) => results.extend(mine),
-                Err(_) => fail(TufError::ApiMisuse("a writer thread panicked")),
+                Err(_) => fail(TufError::Unreachable("a writer thread panicked")),
             }
         }
     });
@@ -246,122 +218,71 @@ where
         return Err(e);
     }
     if results.len() != items.len() {
-        return Err(TufError::ApiMisuse("not every file was written"));
+        return Err(TufError::Unreachable("not every file was written"));
     }
     results.sort_unstable_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
-/// Appends `s` as a canonical JSON string (only `\\` and `"` escaped).
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.push(b'"');
-    // Hex digests and most paths need no escape: one branch-free pass decides.
-    let needs_escape = bytes
-        .iter()
-        .fold(false, |acc, &b| acc | (b == b'"') | (b == b'\\'));
-    if needs_escape {
-        for &b in bytes {
-            if b == b'"' || b == b'\\' {
-                out.push(b'\\');
-            }
-            out.push(b);
-        }
-    } else {
-        out.extend_from_slice(bytes);
-    }
-    out.push(b'"');
-}
-
-/// Appends `n` in decimal.
-fn put_u64(out: &mut Vec<u8>, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
-/// Appends a `hashes` object (`Hashes` is sorted, so already in key order).
-fn put_hashes(out: &mut Vec<u8>, h: &Hashes) {
-    out.push(b'{');
-    for (j, (alg, hex)) in h.iter().enumerate() {
-        if j > 0 {
-            out.push(b',');
-        }
-        put_str(out, alg);
-        out.push(b':');
-        put_str(out, hex);
-    }
-    out.push(b'}');
-}
-
 /// One member of an object being written in key order.
 enum Member<'a> {
     Value(&'a Value),
+    /// Canonical JSON already.
+    Encoded(&'a [u8]),
     Str(&'a str),
     Number(u64),
     Targets(&'a BTreeMap<String, TargetFile>),
     Hashes(&'a Hashes),
 }
 
-fn put_object(role: &str, out: &mut Vec<u8>, mut members: Vec<(&str, Member<'_>)>) -> Result<()> {
+/// Appends the object of `members` (in any order) through the canonical encoder.
+fn put_object(out: &mut Vec<u8>, mut members: Vec<(&str, Member<'_>)>) -> Result<(), NotCanonical> {
     members.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    out.push(b'{');
-    for (i, (k, m)) in members.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        put_str(out, k);
-        out.push(b':');
-        match m {
-            Member::Value(v) => {
-                canonical::encode_into(v, out).map_err(|e| not_canonical(role, e))?
-            }
-            Member::Str(s) => put_str(out, s),
-            Member::Number(n) => put_u64(out, n),
-            Member::Hashes(h) => put_hashes(out, h),
-            Member::Targets(t) => {
-                out.push(b'{');
-                for (j, (path, file)) in t.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    put_str(out, path);
-                    out.push(b':');
-                    if file.unknown.is_empty() {
-                        // The common case, without a per-target allocation.
-                        out.extend_from_slice(b"{\"hashes\":");
-                        put_hashes(out, &file.hashes);
-                        out.extend_from_slice(b",\"length\":");
-                        put_u64(out, file.length);
-                        out.push(b'}');
-                        continue;
-                    }
-                    let mut fm: Vec<(&str, Member<'_>)> =
-                        Vec::with_capacity(2 + file.unknown.len());
-                    fm.push(("hashes", Member::Hashes(&file.hashes)));
-                    fm.push(("length", Member::Number(file.length)));
-                    fm.extend(
-                        file.unknown
-                            .iter()
-                            .filter(|(k, _)| *k != "hashes" && *k != "length")
-                            .map(|(k, v)| (k.as_str(), Member::Value(v))),
-                    );
-                    put_object(role, out, fm)?;
-                }
-                out.push(b'}');
-            }
+    canonical::write_object(members, out, put_member)
+}
+
+fn put_member(m: Member<'_>, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
+    match m {
+        Member::Value(v) => canonical::encode_into(v, out)?,
+        Member::Encoded(bytes) => out.extend_from_slice(bytes),
+        Member::Str(s) => canonical::write_string(s, out),
+        Member::Number(n) => canonical::write_u64(n, out),
+        Member::Hashes(h) => put_hashes(h, out)?,
+        Member::Targets(t) => {
+            canonical::write_object(t.iter().map(|(p, f)| (p.as_str(), f)), out, put_target)?
         }
     }
-    out.push(b'}');
     Ok(())
+}
+
+/// Appends a `hashes` object (`Hashes` is sorted, so already in key order).
+fn put_hashes(h: &Hashes, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
+    canonical::write_object(h.iter().map(|(a, d)| (a.as_str(), d)), out, |d, out| {
+        canonical::write_string(d, out);
+        Ok(())
+    })
+}
+
+/// Appends one target's description.
+fn put_target(file: &TargetFile, out: &mut Vec<u8>) -> Result<(), NotCanonical> {
+    if file.unknown.is_empty() {
+        // The common case, without a per-target allocation.
+        let members = [
+            ("hashes", Member::Hashes(&file.hashes)),
+            ("length", Member::Number(file.length)),
+        ];
+        return canonical::write_object(members, out, put_member);
+    }
+    let mut members: Vec<(&str, Member<'_>)> = Vec::with_capacity(2 + file.unknown.len());
+    members.push(("hashes", Member::Hashes(&file.hashes)));
+    members.push(("length", Member::Number(file.length)));
+    members.extend(
+        file.unknown
+            .iter()
+            .filter(|(k, _)| *k != "hashes" && *k != "length")
+            .map(|(k, v)| (k.as_str(), Member::Value(v))),
+    );
+    put_object(out, members)
 }
 
 /// The canonical JSON of a targets role's `signed`, written straight from the typed view:
@@ -415,7 +336,7 @@ pub(crate) fn targets_canonical(role: &str, md: &Metadata<Targets>) -> Result<Ve
             .map(|(k, v)| (k.as_str(), Member::Value(v))),
     );
     let mut out = Vec::with_capacity(512 + t.targets.len() * 320);
-    put_object(role, &mut out, members)?;
+    put_object(&mut out, members).map_err(|e| not_canonical(role, e))?;
     Ok(out)
 }
 
@@ -491,11 +412,28 @@ mod tests {
             targets_canonical("t", &md).unwrap(),
             md.canonical_signed().unwrap()
         );
-        let mut n = Vec::new();
-        for v in [0u64, 9, 10, 1234567890, u64::MAX] {
-            n.clear();
-            put_u64(&mut n, v);
-            assert_eq!(n, v.to_string().as_bytes());
+    }
+
+    /// A number canonical JSON cannot hold is refused at the same path by the typed writer as by
+    /// the generic encoder.
+    #[test]
+    fn a_float_is_refused_where_it_is() {
+        let mut md = sample(false);
+        let file = md.signed.targets.get_mut("b").unwrap();
+        file.unknown
+            .insert("custom".into(), serde_json::json!({"x": [1, 2.5]}));
+        let typed = targets_canonical("t", &md).unwrap_err();
+        let generic = md.canonical_signed().unwrap_err();
+        match (typed, generic) {
+            (
+                TufError::NotCanonical { role, source },
+                TufError::NotCanonical { source: other, .. },
+            ) => {
+                assert_eq!(role, "t");
+                assert_eq!(source.path, "/targets/b/custom/x/1");
+                assert_eq!(source, other);
+            }
+            other => panic!("{other:?}"),
         }
     }
 
@@ -546,7 +484,7 @@ mod tests {
             true,
             |i| {
                 if *i == 17 {
-                    return Err(TufError::ApiMisuse("boom"));
+                    return Err(TufError::Unreachable("boom"));
                 }
                 Ok(Produced {
                     path: dir.path().join(format!("{i}.json")),
@@ -557,6 +495,6 @@ mod tests {
             &|_| {},
         )
         .unwrap_err();
-        assert!(matches!(err, TufError::ApiMisuse("boom")));
+        assert!(matches!(err, TufError::Unreachable("boom")));
     }
 }

@@ -12,9 +12,10 @@
 //! metadata is valid; it only returns what the general reader would, faster. In debug builds
 //! (every test, and the fuzz target) each result is compared with the general reader's.
 
+use super::reader::Reader;
 use super::{
     Common, DelegatedRole, DelegatedRoles, Delegations, Expires, Fields, HashPrefixes, Hashes,
-    MetaFile, PathScope, Reader, Snapshot, SuccinctRoles, TOP_LEVEL_ROLES, TargetFile, Targets,
+    MetaFile, PathScope, Snapshot, SuccinctRoles, TOP_LEVEL_ROLES, TargetFile, Targets,
     spec_version_supported,
 };
 use crate::json::{J, parse_checked};
@@ -42,7 +43,7 @@ pub(super) fn read<T: Plain + PartialEq + fmt::Debug>(text: &str) -> Option<T> {
         let general = parse_checked(text, &bump)
             .ok()
             .filter(|(_, canonical)| *canonical)
-            .and_then(|(j, _)| super::read_typed::<T>(j, "plain").ok());
+            .and_then(|(j, _)| super::reader::read_typed::<T>(j, "plain").ok());
         assert_eq!(
             general.as_ref(),
             Some(&out),

@@ -253,32 +253,13 @@ impl Signer {
     }
 }
 
-/// Signs `md` with `signers` (replacing its signatures) and returns the file bytes.
+/// Signs `md` with `signers` (replacing its signatures) and returns the file bytes:
+/// [`Metadata::to_bytes`], ordinary compact JSON with sorted keys, not canonical JSON (which
+/// would leave a PEM public key's newlines unescaped and the file invalid JSON).
 pub fn sign_metadata<T: Signed>(md: &mut Metadata<T>, signers: &[Signer]) -> Vec<u8> {
     let canonical = md.canonical_signed().expect("canonical");
     md.signatures = signers.iter().map(|s| s.signature(&canonical)).collect();
-    file_bytes(md)
-}
-
-/// The file bytes of `md`: ordinary JSON (serde_json), as python-tuf writes files.
-///
-/// Not `Metadata::to_bytes`, which writes canonical JSON: canonical JSON does not escape control
-/// characters, so a PEM public key's newlines would make the file invalid JSON.
-pub fn file_bytes<T: Signed>(md: &Metadata<T>) -> Vec<u8> {
-    let mut doc = md.unknown.clone();
-    doc.insert("signed".into(), md.signed_value());
-    let sigs = md
-        .signatures
-        .iter()
-        .map(|s| {
-            let mut o = s.unknown.clone();
-            o.insert("keyid".into(), Value::String(s.keyid.clone()));
-            o.insert("sig".into(), Value::String(s.sig.clone()));
-            Value::Object(o)
-        })
-        .collect();
-    doc.insert("signatures".into(), Value::Array(sigs));
-    from_json(&Value::Object(doc))
+    md.to_bytes()
 }
 
 /// Parses metadata bytes as JSON (to tamper with them).

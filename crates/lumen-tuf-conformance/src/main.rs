@@ -16,9 +16,9 @@
 use clap::{Parser, Subcommand};
 use lumen_tuf::fetch::{DirFetcher, Fetcher, HttpFetcher};
 use lumen_tuf::keys::DangerousHmacSecrets;
-use lumen_tuf::store::{DirStore, quote_role};
-use lumen_tuf::{Updater, UpdaterConfig};
-use std::path::PathBuf;
+use lumen_tuf::store::{DirStore, quote_role, write_atomic};
+use lumen_tuf::{TufError, Updater, UpdaterConfig};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// At PEP 458 scale a refresh makes a few small allocations per delegated role and per snapshot
@@ -72,6 +72,18 @@ enum Command {
 
 type BoxError = Box<dyn std::error::Error>;
 
+/// Writes `bytes` as the trusted root of the metadata directory `dir`, unverified: the protocol's
+/// `init` installs the root it is given, and the first update verifies it (an application that
+/// ships a root uses [`Updater::bootstrap`], which checks it first).
+fn install_root(dir: &Path, bytes: &[u8]) -> Result<(), TufError> {
+    std::fs::create_dir_all(dir).map_err(|source| TufError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let path = dir.join("root.json");
+    write_atomic(&path, bytes).map_err(|source| TufError::Io { path, source })
+}
+
 fn fetcher(location: &str) -> Result<Box<dyn Fetcher>, BoxError> {
     if location.starts_with("http://") || location.starts_with("https://") {
         Ok(Box::new(HttpFetcher::new(location)?))
@@ -91,7 +103,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
     match &cli.command {
         Command::Init { root } => {
             let bytes = lumen_crypto::fs::read_regular_file(root, 64 << 20)?;
-            lumen_tuf::updater::install_root(&cli.metadata_dir, &bytes)?;
+            install_root(&cli.metadata_dir, &bytes)?;
             Ok(())
         }
         Command::Refresh => {
