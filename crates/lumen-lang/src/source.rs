@@ -480,6 +480,7 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
     let mut code_spans: Vec<Range<usize>> = Vec::new();
     // The start of the block whose inlines are being read (a paragraph, a heading, a table row).
     let mut inlines_from = 0;
+    let backtick_lines = BacktickLines::new(text);
     // The line starts of the opening fences of fenced code blocks (judged by their info string).
     let mut judged: HashSet<usize> = HashSet::new();
     let front_matter = front_matter(text, base);
@@ -571,7 +572,9 @@ pub fn markdown_program(text: &str) -> Result<MarkdownProgram, Vec<MarkdownError
                     leaves.push((r, FenceReading::CodeBlock));
                 }
             }
-            Event::Code(_) if code_span_is_sure(text, inlines_from, &r) => code_spans.push(r),
+            Event::Code(_) if code_span_is_sure(text, &backtick_lines, inlines_from, &r) => {
+                code_spans.push(r)
+            }
             Event::Text(t) => {
                 if let Some(b) = open.as_mut() {
                     if text.get(r.clone()) == Some(&*t) {
@@ -961,24 +964,83 @@ fn closed_plainly(text: &str, block: &Range<usize>) -> bool {
 /// Whether every reader takes the code span at `span` for a code span, so that a `<` in it is
 /// text: the span lies on one line and holds no `|` (GFM splits table cells before it reads code
 /// spans); no extended autolink can run into its opening backtick ([`autolink_may_reach`]); and on
-/// each line from the start of its block (`inlines_from`) to the span's line, every backtick run
+/// each line from the start of its block (`inlines_from`), and at least from the last blank line,
+/// to the span's line, every backtick run
 /// is closed by a run of the same length on the same line, with no backslash before a backtick.
 /// Readers pair runs across lines differently (comrak reads the three lines `` text`text`` ``,
 /// ```` `` ````, ```` ``<a>`` ```` with `<a>` as HTML, pulldown-cmark and markdown-rs as code), and a span continued on the next line
 /// can be cut by a line that one reader takes for a table's delimiter row (`-:`).
-fn code_span_is_sure(text: &str, inlines_from: usize, span: &Range<usize>) -> bool {
+fn code_span_is_sure(
+    text: &str,
+    lines: &BacktickLines,
+    inlines_from: usize,
+    span: &Range<usize>,
+) -> bool {
     let Some(code) = text.get(span.clone()) else {
         return false;
     };
     if code.contains(['\n', '\r', '|']) || autolink_may_reach(text, span.start) {
         return false;
     }
-    let lines_end = line_at(text, span.start).end;
-    let from = line_at(text, inlines_from.min(span.start)).start;
-    text.get(from..lines_end)
-        .unwrap_or_default()
-        .split_inclusive('\n')
-        .all(backticks_pair_on_line)
+    let line = lines.line_of(span.start);
+    // Back to the block's start, and at least back to the last blank line: readers disagree on
+    // where a paragraph starts (`>` then `\t>` then a span: comrak continues the quote's paragraph
+    // lazily, pulldown-cmark starts a new one), never across a blank line.
+    let from = lines
+        .after_blank(line)
+        .min(lines.line_of(inlines_from.min(span.start)));
+    lines.unpaired_upto(line).is_none_or(|bad| bad < from)
+}
+
+/// Per line of a file (numbered from 0): the line after the last blank line above it, and the last
+/// line at or above it whose backtick runs do not pair on the line ([`backticks_pair_on_line`]).
+/// Built once, so checking a code span costs a lookup.
+struct BacktickLines {
+    starts: Vec<usize>,
+    after_blank: Vec<usize>,
+    unpaired: Vec<Option<usize>>,
+}
+
+impl BacktickLines {
+    fn new(text: &str) -> Self {
+        let mut starts = Vec::new();
+        let mut after_blank = Vec::new();
+        let mut unpaired = Vec::new();
+        let (mut region, mut bad, mut at) = (0, None, 0);
+        for (i, l) in text.split_inclusive('\n').enumerate() {
+            starts.push(at);
+            after_blank.push(region);
+            if !backticks_pair_on_line(l) {
+                bad = Some(i);
+            }
+            unpaired.push(bad);
+            if l.trim_matches([' ', '\t', '\r', '\n']).is_empty() {
+                region = i + 1;
+            }
+            at += l.len();
+        }
+        Self {
+            starts,
+            after_blank,
+            unpaired,
+        }
+    }
+
+    /// The number of the line holding byte `at`.
+    fn line_of(&self, at: usize) -> usize {
+        self.starts.partition_point(|&s| s <= at).saturating_sub(1)
+    }
+
+    /// The first line after the last blank line above `line` (0 if there is none).
+    fn after_blank(&self, line: usize) -> usize {
+        self.after_blank.get(line).copied().unwrap_or(0)
+    }
+
+    /// The last line at or above `line` whose backtick runs do not pair on it.
+    fn unpaired_upto(&self, line: usize) -> Option<usize> {
+        // A line past the end (cannot happen) counts as unpaired.
+        self.unpaired.get(line).copied().unwrap_or(Some(line))
+    }
 }
 
 /// Whether each run of backticks on `line` is closed, left to right, by the next run of the same

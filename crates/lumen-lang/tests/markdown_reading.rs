@@ -197,6 +197,8 @@ fn raw_html_anywhere_on_a_line_is_refused() {
         ("text`text``\n``\n``<a>``\n", "<a>``"),
         ("`a|<b>`\n", "<b>`"),
         ("\\` `<a>`\n", "<a>`"),
+        // A paragraph that one reader continues lazily from a quote and the other starts anew.
+        (">\\``\n\t>\n`<a>`\n", "<a>`"),
         // Indented code: after an empty list item, comrak reads the line as HTML in the item.
         ("\t<!-- c --> <b>\n", "<!-- c --> <b>"),
         ("    <div>\n", "<div>"),
