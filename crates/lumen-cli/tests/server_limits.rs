@@ -8,21 +8,15 @@
 mod common;
 
 use common::Server;
-use std::net::{Ipv4Addr, SocketAddr};
+use lumen_server::testing::{connect_from, slowloris};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 
 const ORIGIN: &str = "log.example.com/limits";
-
-async fn connect_from(host: u8, addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, host), 0)))?;
-    socket.connect(addr).await
-}
 
 /// One request over a fresh connection from `127.0.0.<host>`; the status and body.
 async fn request(
@@ -91,33 +85,12 @@ async fn slowloris_does_not_starve_checkpoint_readers_or_appenders() {
         for host in 2..=4u8 {
             for _ in 0..4 {
                 let attacking = attacking.clone();
-                attackers.push(tokio::spawn(async move {
-                    let (mut longest, mut cut) = (Duration::ZERO, 0u32);
-                    while attacking.load(Ordering::Relaxed) {
-                        let Ok(mut s) = connect_from(host, addr).await else {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                            continue;
-                        };
-                        let opened = Instant::now();
-                        let _ = s
-                            .write_all(b"GET /checkpoint HTTP/1.1\r\nHost: x\r\n")
-                            .await;
-                        let mut buf = [0u8; 512];
-                        loop {
-                            tokio::select! {
-                                r = s.read(&mut buf) => {
-                                    if matches!(r, Ok(0) | Err(_)) { cut += 1; break; }
-                                }
-                                () = tokio::time::sleep(Duration::from_millis(200)) => {
-                                    if !attacking.load(Ordering::Relaxed) { break; }
-                                    if s.write_all(b"X").await.is_err() { cut += 1; break; }
-                                }
-                            }
-                        }
-                        longest = longest.max(opened.elapsed());
-                    }
-                    (longest, cut)
-                }));
+                attackers.push(tokio::spawn(slowloris(
+                    host,
+                    addr,
+                    b"GET /checkpoint HTTP/1.1\r\nHost: x\r\n",
+                    attacking,
+                )));
             }
         }
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -67,6 +67,8 @@ pub mod error;
 pub mod limits;
 mod serve;
 mod stats;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 pub use error::{BodyReadTimeout, FramingError, LimitsError, ServeError};
 pub use limits::{Limit, ServerLimits};

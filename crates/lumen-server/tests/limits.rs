@@ -11,6 +11,7 @@ use common::{
     BIG, Running, closed_within, connect_from, eventually, get_from, get_on, header, quick,
     read_response,
 };
+use lumen_server::testing::slowloris;
 use lumen_server::{Event, Limit, LimitsError, ServeError, Server, ServerLimits};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,33 +45,12 @@ async fn slowloris_is_cut_at_the_header_timeout_while_legit_clients_are_served()
         for host in 2..=4u8 {
             for _ in 0..4 {
                 let attacking = attacking.clone();
-                attackers.push(tokio::spawn(async move {
-                    // The longest any of this attacker's connections stayed open.
-                    let mut longest = Duration::ZERO;
-                    let mut cut = 0u32;
-                    while attacking.load(Ordering::Relaxed) {
-                        let Ok(mut s) = connect_from(host, addr).await else {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                            continue;
-                        };
-                        let opened = Instant::now();
-                        let _ = s.write_all(b"GET /hello HTTP/1.1\r\nHost: x\r\n").await;
-                        let mut buf = [0u8; 512];
-                        loop {
-                            tokio::select! {
-                                r = s.read(&mut buf) => {
-                                    if matches!(r, Ok(0) | Err(_)) { cut += 1; break; }
-                                }
-                                () = tokio::time::sleep(Duration::from_millis(200)) => {
-                                    if !attacking.load(Ordering::Relaxed) { break; }
-                                    if s.write_all(b"X").await.is_err() { cut += 1; break; }
-                                }
-                            }
-                        }
-                        longest = longest.max(opened.elapsed());
-                    }
-                    (longest, cut)
-                }));
+                attackers.push(tokio::spawn(slowloris(
+                    host,
+                    addr,
+                    b"GET /hello HTTP/1.1\r\nHost: x\r\n",
+                    attacking,
+                )));
             }
         }
         // Let the attack fill the server, then keep checking a legitimate client for 4 s.

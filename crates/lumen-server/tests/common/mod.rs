@@ -9,11 +9,11 @@ use axum::body::Bytes;
 use axum::extract::ConnectInfo;
 use axum::routing::{get, post};
 use lumen_server::{ServeError, Server, ServerLimits, ServerStats};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -114,12 +114,7 @@ impl Drop for Running {
     }
 }
 
-/// Connects to `addr` from `127.0.0.<host>`.
-pub(crate) async fn connect_from(host: u8, addr: SocketAddr) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::from((Ipv4Addr::new(127, 0, 0, host), 0)))?;
-    socket.connect(addr).await
-}
+pub(crate) use lumen_server::testing::connect_from;
 
 /// A parsed response: status, headers (names lowercased), body.
 pub(crate) type Response = (u16, Vec<(String, String)>, Vec<u8>);
