@@ -4,8 +4,10 @@
 //! updater) and in the editor, whatever object it is in and whatever the two values are.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use lumen_crypto::ed25519::Ed25519SigningKey;
-use lumen_tuf::editor::{DelegationSpec, InitOptions, Keyring, Repository, Signer, target_file};
+mod editor_keys;
+
+use editor_keys::{now, signer};
+use lumen_tuf::editor::{DelegationSpec, InitOptions, Keyring, Repository, target_file};
 use lumen_tuf::fetch::DirFetcher;
 use lumen_tuf::keys::DangerousHmacSecrets;
 use lumen_tuf::metadata::{Metadata, PathScope, Root, Signed, Snapshot, Targets, Timestamp};
@@ -15,17 +17,6 @@ use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn signer(n: u8) -> Signer {
-    Signer::ed25519(Ed25519SigningKey::from_seed(&[n; 32]))
-}
 
 /// A small repository written by the editor: root, timestamp, snapshot, a top-level targets
 /// with a custom target and classic delegations (paths and hash prefixes), and a delegated role

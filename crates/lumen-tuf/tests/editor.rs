@@ -2,7 +2,9 @@
 //! refresh and serve targets through `Updater` over `DirFetcher`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use lumen_crypto::ed25519::Ed25519SigningKey;
+mod editor_keys;
+
+use editor_keys::{key, now, ring, signer};
 use lumen_tuf::editor::{
     DelegationSpec, EditorRefusal, InitOptions, KeyChange, Keyring, Repository, RoleSpec,
     RootEditor, Signer, key_id, sign_root_bytes, target_file,
@@ -13,29 +15,6 @@ use lumen_tuf::metadata::{Metadata, PathScope, Root, Targets};
 use lumen_tuf::store::DirStore;
 use lumen_tuf::{Misuse, TufError, Updater, UpdaterConfig};
 use std::path::Path;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn signer(n: u8) -> Signer {
-    Signer::ed25519(Ed25519SigningKey::from_seed(&[n; 32]))
-}
-
-fn key(n: u8) -> lumen_tuf::metadata::Key {
-    signer(n).public_key().clone()
-}
-
-fn ring(ns: &[u8]) -> Keyring {
-    let mut k = Keyring::new();
-    for n in ns {
-        k.add(signer(*n));
-    }
-    k
-}
 
 /// Root key 1, targets 2, snapshot 3, timestamp 4, delegations 5.
 fn options() -> InitOptions {

@@ -4,42 +4,21 @@
 //! collected one at a time, another tool signing with a role's key) still work.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use lumen_crypto::ed25519::Ed25519SigningKey;
+mod editor_keys;
+
+use editor_keys::{key, now, ring, signer};
 use lumen_tuf::editor::{
     DelegationSpec, EditorRefusal, InitOptions, KeyChange, Keyring, Repository, RoleSpec, Signer,
     sign_root_bytes, target_file,
 };
 use lumen_tuf::fetch::DirFetcher;
 use lumen_tuf::keys::DangerousHmacSecrets;
-use lumen_tuf::metadata::{Key, Metadata, PathScope, Root, TargetFile};
+use lumen_tuf::metadata::{Metadata, PathScope, Root, TargetFile};
 use lumen_tuf::store::DirStore;
 use lumen_tuf::{TufError, Updater, UpdaterConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn signer(n: u8) -> Signer {
-    Signer::ed25519(Ed25519SigningKey::from_seed(&[n; 32]))
-}
-
-fn key(n: u8) -> Key {
-    signer(n).public_key().clone()
-}
-
-fn ring(ns: &[u8]) -> Keyring {
-    let mut k = Keyring::new();
-    for n in ns {
-        k.add(signer(*n));
-    }
-    k
-}
 
 /// Every role has two keys and threshold 2: root 1+11, targets 2+12, snapshot 3+13,
 /// timestamp 4+14, the delegated role `dele` 5+15, classic hash bins `bins-*` 6+16,
